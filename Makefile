@@ -1,0 +1,49 @@
+# Slotwise: `make run` serves the demo on the embedded stores; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= 2
+THREADS ?= 8
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+export DJANGO_SETTINGS_MODULE := booking.settings
+
+.PHONY: install run test test-unit test-sqlite test-postgres lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo --port $(PORT)
+	exec $(VENV)/bin/gunicorn booking.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
+		--worker-class gthread --log-level warning
+
+test: install test-unit test-sqlite test-postgres
+
+test-unit: install
+	$(PY) -m pytest tests/unit -q -p no:django
+
+# The integration suite runs twice: on the embedded SQLite stores and on the local PostgreSQL.
+test-sqlite: install
+	rm -rf var/test-sqlite
+	SLOTWISE_VAR_DIR=var/test-sqlite DATABASE_URL= $(PY) -m pytest tests/integration -q
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL)/slotwise_ci $(PY) -m pytest tests/integration -q --create-db
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy booking projections providers
+	$(VENV)/bin/lint-imports
+
+bench: install
+	$(PY) tests/bench/create_booking.py --pg-url $(PG_URL)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

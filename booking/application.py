@@ -1,0 +1,345 @@
+"""The write side's application: one method per command, each load -> decide -> save.
+
+Every write goes through `_write`, which saves the touched aggregates and the idempotency
+record in one event-store transaction and, when a concurrent writer got there first,
+reloads and decides again (optimistic concurrency on aggregate versions).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from booking.domain import ids
+from booking.domain.availability import Availability, Reservation
+from booking.domain.booking import Booking
+from booking.domain.calendar import CalendarDay
+from booking.domain.errors import ConcurrentUpdate, InvalidValue, NotFound, VersionMismatch
+from booking.domain.event_type import EventType, EventTypeRegistry, validate_settings
+from booking.domain.host import Host
+from booking.domain.idempotency import IdempotencyRecord
+from booking.domain.organisation import Organisation
+from booking.domain.schedule import Schedule
+from booking.domain.timezones import zone
+from booking.eventstore import position_of
+
+A = TypeVar("A", bound=Aggregate)
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A client's Idempotency-Key, the scope it lives in, and the request's fingerprint."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[A]):
+    subject: A
+    position: int
+    created: bool
+
+
+class Slotwise(Application[UUID]):
+    name = "Slotwise"  # fixes table names however the class is renamed
+    snapshotting_intervals = {CalendarDay: 50}
+    max_attempts = 12
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock = system_clock) -> None:
+        super().__init__(env=env)
+        self.clock = clock
+
+    # -- organisations and hosts ------------------------------------------------------------
+
+    def register_organisation(self, slug: str) -> UUID:
+        """Creates the organisation if needed; registering twice is harmless."""
+        try:
+            return self.repository.get(ids.organisation_id(slug)).id
+        except AggregateNotFoundError:
+            pass
+        try:
+            self.save(Organisation(slug=slug))
+        except IntegrityError:
+            pass
+        return ids.organisation_id(slug)
+
+    def register_host(
+        self, organisation_id: UUID, name: str, email: str, time_zone: str, idem: Idempotency | None = None
+    ) -> Outcome[Host]:
+        zone(time_zone)
+
+        def decide() -> tuple[Host, list[Aggregate]]:
+            org = self._get(Organisation, organisation_id)
+            host = Host(organisation_id=organisation_id, name=name, email=email, time_zone=time_zone)
+            org.add_host(host.id)
+            return host, [org]
+
+        return self._write(decide, idem, created=True)
+
+    def change_schedule(
+        self, organisation_id: UUID, host_id: UUID, schedule: Schedule, expected_version: int | None = None
+    ) -> Outcome[Host]:
+        def decide() -> tuple[Host, list[Aggregate]]:
+            host = self.host(organisation_id, host_id)
+            _expect(host, expected_version)
+            host.change_schedule(schedule)
+            return host, []
+
+        return self._write(decide, None, created=False)
+
+    def host(self, organisation_id: UUID, host_id: UUID) -> Host:
+        host = self._get(Host, host_id)
+        if host.organisation_id != organisation_id:
+            raise NotFound("no such host", "id")
+        return host
+
+    def hosts(self, organisation_id: UUID) -> list[Host]:
+        try:
+            org = self._get(Organisation, organisation_id)
+        except NotFound:
+            return []
+        return [self._get(Host, host_id) for host_id in org.host_ids]
+
+    # -- event types -------------------------------------------------------------------------
+
+    def create_event_type(
+        self, organisation_id: UUID, host_id: UUID, settings: dict[str, Any], idem: Idempotency | None = None
+    ) -> Outcome[EventType]:
+        validate_settings(settings)
+
+        def decide() -> tuple[EventType, list[Aggregate]]:
+            try:
+                host = self.host(organisation_id, host_id)
+            except NotFound:
+                raise InvalidValue.single("hostId", "unknown host") from None
+            registry = self._registry(host.id)
+            event_type = EventType(organisation_id=organisation_id, host_id=host.id, settings=settings)
+            registry.claim(settings["slug"], event_type.id)
+            return event_type, [registry]
+
+        return self._write(decide, idem, created=True)
+
+    def update_event_type(
+        self,
+        organisation_id: UUID,
+        event_type_id: UUID,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> Outcome[EventType]:
+        validate_settings(changes)
+
+        def decide() -> tuple[EventType, list[Aggregate]]:
+            event_type = self.event_type(event_type_id, organisation_id)
+            _expect(event_type, expected_version)
+            others: list[Aggregate] = []
+            if "slug" in changes and changes["slug"] != event_type.settings["slug"]:
+                registry = self._registry(event_type.host_id)
+                registry.claim(changes["slug"], event_type.id)
+                others.append(registry)
+            event_type.update(changes)
+            return event_type, others
+
+        return self._write(decide, None, created=False)
+
+    def event_type(self, event_type_id: UUID, organisation_id: UUID | None = None) -> EventType:
+        event_type = self._get(EventType, event_type_id)
+        if organisation_id is not None and event_type.organisation_id != organisation_id:
+            raise NotFound("no such event type", "id")
+        return event_type
+
+    def event_types(self, organisation_id: UUID, host_id: UUID | None) -> list[EventType]:
+        hosts = [self.host(organisation_id, host_id)] if host_id else self.hosts(organisation_id)
+        found: list[EventType] = []
+        for host in hosts:
+            try:
+                registry = self._get(EventTypeRegistry, ids.event_type_registry_id(host.id))
+            except NotFound:
+                continue
+            found.extend(self._get(EventType, et_id) for et_id in registry.event_type_ids)
+        return found
+
+    # -- availability and bookings -----------------------------------------------------------
+
+    def offered_slots(self, event_type_id: UUID, start: datetime, end: datetime) -> list[datetime]:
+        """Every start bookable now in [start, end), in time order."""
+        event_type = self.event_type(event_type_id)
+        host = self._get(Host, event_type.host_id)
+        tz = zone(host.time_zone)
+        days = _dates(start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date())
+        calendars = self._calendar_days(host.id, _dates(days[0] - timedelta(days=1), days[-1] + timedelta(days=1)))
+        availability = Availability(host.schedule, tz, event_type.rules, self.clock(), _held(calendars))
+        return [s for s in availability.offered(days) if start <= s < end]
+
+    def book_slot(
+        self, event_type_id: UUID, start: datetime, attendee: dict[str, str], idem: Idempotency | None = None
+    ) -> Outcome[Booking]:
+        def decide() -> tuple[Booking, list[Aggregate]]:
+            try:
+                event_type = self.event_type(event_type_id)
+            except NotFound:
+                raise InvalidValue.single("eventTypeId", "unknown event type") from None
+            host = self._get(Host, event_type.host_id)
+            tz, rules = zone(host.time_zone), event_type.rules
+            probe = Reservation.for_booking(ids.NAMESPACE, rules, start, tz)
+            calendars = self._calendar_days(host.id, probe.local_dates(tz), open_missing=True)
+            Availability(host.schedule, tz, rules, self.clock(), _held(calendars)).check(start)
+            booking = Booking(
+                organisation_id=event_type.organisation_id,
+                host_id=host.id,
+                event_type_id=event_type.id,
+                start=start.astimezone(UTC),
+                end=start.astimezone(UTC) + rules.length,
+                attendee=attendee,
+                reserved_dates=[d.local_date for d in calendars],
+            )
+            wanted = Reservation.for_booking(booking.id, rules, booking.start, tz)
+            for calendar in calendars:
+                calendar.reserve(wanted)
+            return booking, list(calendars)
+
+        return self._write(decide, idem, created=True)
+
+    def reschedule_booking(self, uid: UUID, start: datetime, idem: Idempotency | None = None) -> Outcome[Booking]:
+        def decide() -> tuple[Booking, list[Aggregate]]:
+            booking = self.booking(uid)
+            booking.ensure_live()
+            event_type = self._get(EventType, booking.event_type_id)
+            host = self._get(Host, booking.host_id)
+            tz, rules = zone(host.time_zone), event_type.rules
+            wanted = Reservation.for_booking(booking.id, rules, start.astimezone(UTC), tz)
+            new_dates = [d.isoformat() for d in wanted.local_dates(tz)]
+            old_dates = [date.fromisoformat(d) for d in booking.reserved_dates]
+            calendars = self._calendar_days(host.id, sorted({*old_dates, *wanted.local_dates(tz)}), open_missing=True)
+            Availability(host.schedule, tz, rules, self.clock(), _held(calendars)).check(start, ignoring=booking.id)
+            for calendar in calendars:
+                calendar.release(booking.id)
+                if calendar.local_date in new_dates:
+                    calendar.reserve(wanted)
+            booking.reschedule(wanted.start, wanted.end, new_dates)
+            return booking, list(calendars)
+
+        return self._write(decide, idem, created=False)
+
+    def cancel_booking(self, uid: UUID, reason: str, idem: Idempotency | None = None) -> Outcome[Booking]:
+        def decide() -> tuple[Booking, list[Aggregate]]:
+            booking = self.booking(uid)
+            booking.cancel(reason)
+            dates = [date.fromisoformat(d) for d in booking.reserved_dates]
+            calendars = self._calendar_days(booking.host_id, dates)
+            for calendar in calendars:
+                calendar.release(booking.id)
+            return booking, list(calendars)
+
+        return self._write(decide, idem, created=False)
+
+    def booking(self, uid: UUID) -> Booking:
+        return self._get(Booking, uid)
+
+    def booking_history(self, uid: UUID) -> list[Any]:
+        """The booking's own events, oldest first."""
+        self.booking(uid)
+        return list(self.events.get(uid))
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _write(
+        self, decide: Callable[[], tuple[A, Sequence[Aggregate]]], idem: Idempotency | None, *, created: bool
+    ) -> Outcome[A]:
+        for attempt in range(self.max_attempts):
+            if idem is not None and (replayed := self._replay(idem)) is not None:
+                return replayed  # type: ignore[return-value]
+            subject, others = decide()
+            pending: list[Aggregate] = [subject, *others]
+            if idem is not None:
+                pending.append(self._idempotency_record(idem, subject, created))
+            try:
+                recordings = self.save(*pending)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # full jitter
+                continue
+            position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
+            return Outcome(subject, position, created)
+        raise ConcurrentUpdate("too many concurrent changes to the same calendar; retry", None)
+
+    @staticmethod
+    def _idempotency_record(idem: Idempotency, subject: Aggregate, created: bool) -> IdempotencyRecord:
+        return IdempotencyRecord(
+            scope=idem.scope,
+            key=idem.key,
+            fingerprint=idem.fingerprint,
+            outcome="created" if created else "changed",
+            resource_id=subject.id,
+            resource_version=subject.version,
+        )
+
+    def _replay(self, idem: Idempotency) -> Outcome[Aggregate] | None:
+        try:
+            record = self.repository.get(ids.idempotency_record_id(idem.scope, idem.key))
+        except AggregateNotFoundError:
+            return None
+        record.ensure_same_request(idem.fingerprint)
+        subject = self.repository.get(record.resource_id, version=record.resource_version)
+        return Outcome(subject, position_of(self.recorder, record.id, 1), record.outcome == "created")
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        try:
+            found = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, cls):
+            raise NotFound(f"no such {_label(cls)}", "id")
+        return found
+
+    def _registry(self, host_id: UUID) -> EventTypeRegistry:
+        try:
+            return self._get(EventTypeRegistry, ids.event_type_registry_id(host_id))
+        except NotFound:
+            return EventTypeRegistry(host_id=host_id)
+
+    def _calendar_days(
+        self, host_id: UUID, dates: Iterable[date], *, open_missing: bool = False
+    ) -> list[CalendarDay]:
+        calendars = []
+        for day in dates:
+            try:
+                calendars.append(self._get(CalendarDay, ids.calendar_day_id(host_id, day)))
+            except NotFound:
+                if open_missing:
+                    calendars.append(CalendarDay(host_id=host_id, local_date=day.isoformat()))
+        return calendars
+
+
+def _held(calendars: Iterable[CalendarDay]) -> tuple[Reservation, ...]:
+    """Reservations across days, each once (a hold spanning midnight sits on two days)."""
+    return tuple({r.booking_uid: r for c in calendars for r in c.reservations}.values())
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _expect(aggregate: Aggregate, expected_version: int | None) -> None:
+    if expected_version is not None and aggregate.version != expected_version:
+        raise VersionMismatch(
+            f"the resource is at version {aggregate.version}, not {expected_version}", "If-Match"
+        )
+
+
+def _label(cls: type) -> str:
+    return {"EventType": "event type", "CalendarDay": "calendar day"}.get(cls.__name__, cls.__name__.lower())

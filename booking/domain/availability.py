@@ -1,0 +1,146 @@
+"""Offered = bookable: one function decides both which starts are offered and whether a start
+may be booked, so the two can never disagree.
+
+Slots step through real (UTC) time from each working interval's first instant, so a
+spring-forward day offers nothing in the skipped hour and a fall-back day offers the
+repeated hour twice, at distinct instants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from booking.domain.errors import (
+    BeyondBookingWindow,
+    BookingRefused,
+    DailyLimitReached,
+    OutsideAvailability,
+    SlotUnavailable,
+    TooShortNotice,
+)
+from booking.domain.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    """The parts of an event type that shape its slots."""
+
+    event_type_id: UUID
+    length: timedelta
+    interval: timedelta
+    buffer_before: timedelta
+    buffer_after: timedelta
+    minimum_notice: timedelta
+    booking_window_days: int
+    max_per_day: int | None
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A booking's hold on its host's time: the meeting and the meeting plus buffers."""
+
+    booking_uid: UUID
+    event_type_id: UUID
+    start: datetime
+    end: datetime
+    blocked_start: datetime
+    blocked_end: datetime
+    start_date: date  # host-local date of `start`, which daily limits count by
+
+    def conflicts_with(self, other: Reservation) -> bool:
+        """Meetings may not fall in each other's buffers; buffers may overlap each other."""
+        return (self.start < other.blocked_end and other.blocked_start < self.end) or (
+            other.start < self.blocked_end and self.blocked_start < other.end
+        )
+
+    @classmethod
+    def for_booking(
+        cls, booking_uid: UUID, rules: SlotRules, start: datetime, tz: ZoneInfo
+    ) -> Reservation:
+        end = start + rules.length
+        return cls(
+            booking_uid=booking_uid,
+            event_type_id=rules.event_type_id,
+            start=start,
+            end=end,
+            blocked_start=start - rules.buffer_before,
+            blocked_end=end + rules.buffer_after,
+            start_date=start.astimezone(tz).date(),
+        )
+
+    def local_dates(self, tz: ZoneInfo) -> list[date]:
+        """Every host-local date the blocked interval touches (its calendar days)."""
+        first = self.blocked_start.astimezone(tz).date()
+        last = (self.blocked_end - timedelta(microseconds=1)).astimezone(tz).date()
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def candidate_starts(schedule: Schedule, tz: ZoneInfo, rules: SlotRules, day: date) -> Iterator[datetime]:
+    """The grid of starts on a host-local `day`, in UTC, before any other rule applies."""
+    for start, end in schedule.working_intervals(day, tz):
+        t, stop = start.astimezone(UTC), end.astimezone(UTC)
+        while t + rules.length <= stop:
+            yield t
+            t += rules.interval
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What one event type can offer at instant `now`, given its host's reservations."""
+
+    schedule: Schedule
+    tz: ZoneInfo
+    rules: SlotRules
+    now: datetime
+    reservations: tuple[Reservation, ...]
+
+    def refusal(self, start: datetime, ignoring: UUID | None = None) -> BookingRefused | None:
+        """Why `start` cannot be booked now, or None if it can.
+
+        `ignoring` leaves out one booking's own reservation (a reschedule moves it).
+        """
+        start = start.astimezone(UTC)
+        local_day = start.astimezone(self.tz).date()
+        if start not in set(candidate_starts(self.schedule, self.tz, self.rules, local_day)):
+            return OutsideAvailability("start is not one of the event type's offered starts", "start")
+        return self._rule_refusal(start, local_day, ignoring)
+
+    def _rule_refusal(self, start: datetime, local_day: date, ignoring: UUID | None) -> BookingRefused | None:
+        """The rules beyond the grid, for a start already known to be on it."""
+        if start < self.now + self.rules.minimum_notice:
+            return TooShortNotice("start is sooner than the event type's minimum notice", "start")
+        last_day = self.now.astimezone(self.tz).date() + timedelta(days=self.rules.booking_window_days)
+        if local_day > last_day:
+            return BeyondBookingWindow("start is beyond the event type's booking window", "start")
+        wanted = Reservation.for_booking(ignoring or _NO_BOOKING, self.rules, start, self.tz)
+        others = [r for r in self.reservations if r.booking_uid != ignoring]
+        if any(wanted.conflicts_with(r) for r in others):
+            return SlotUnavailable("the slot is taken or overlaps another booking or its buffer", "start")
+        if self.rules.max_per_day is not None:
+            same_day = sum(
+                1 for r in others if r.event_type_id == self.rules.event_type_id and r.start_date == local_day
+            )
+            if same_day >= self.rules.max_per_day:
+                return DailyLimitReached("the event type's bookings for that day are full", "start")
+        return None
+
+    def check(self, start: datetime, ignoring: UUID | None = None) -> None:
+        refusal = self.refusal(start, ignoring)
+        if refusal is not None:
+            raise refusal
+
+    def offered(self, days: Iterable[date]) -> list[datetime]:
+        """Every bookable start on the given host-local days, in time order."""
+        return [
+            start
+            for day in days
+            for start in candidate_starts(self.schedule, self.tz, self.rules, day)
+            if self._rule_refusal(start, day, None) is None
+        ]
+
+
+_NO_BOOKING = UUID(int=0)

@@ -1,0 +1,54 @@
+"""Seeds (or reuses) the demo organisation, host and event type, and prints how to call them."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from booking.api_keys import create_api_key, organisation_for
+from booking.bootstrap import get_app
+from booking.domain import ids
+from booking.domain.schedule import Schedule
+from booking.settings.paths import VAR_DIR
+
+DEMO_ORG = "demo"
+DEMO_SLUG = "intro-call"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation, host and event type (reused on later runs)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        key = self._demo_key()
+        app = get_app()
+        org = ids.organisation_id(DEMO_ORG)
+        host = next((h for h in app.hosts(org) if h.email == "demo.host@example.com"), None)
+        if host is None:
+            host = app.register_host(org, "Demo Host", "demo.host@example.com", "Europe/Berlin").subject
+            weekly = {d: [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}] for d in WEEKDAYS}
+            app.change_schedule(org, host.id, Schedule.parse(weekly, []))
+        event_type = next((et for et in app.event_types(org, host.id) if et.settings["slug"] == DEMO_SLUG), None)
+        if event_type is None:
+            fields = {"slug": DEMO_SLUG, "title": "Intro call", "length_in_minutes": 30}
+            event_type = app.create_event_type(org, host.id, fields).subject
+        base = f"http://127.0.0.1:{options['port']}"
+        self.stdout.write("Slotwise demo is ready. Demo API key:")
+        self.stdout.write(key)
+        self.stdout.write(f"API:      {base}/api/v1/   (OpenAPI: {base}/api/v1/openapi.json, docs: {base}/api/v1/docs)")
+        self.stdout.write(f"Host:     {host.id}  Event type: {event_type.id}")
+        self.stdout.write(f"Try:      curl '{base}/api/v1/slots?eventTypeId={event_type.id}&start=YYYY-MM-DD&end=YYYY-MM-DD&timeZone=Europe/Berlin'")
+
+    @staticmethod
+    def _demo_key() -> str:
+        """The demo key is kept under var/ so a second run shows the same one (demo only)."""
+        path = Path(VAR_DIR) / "demo_api_key"
+        if path.exists() and organisation_for(key := path.read_text().strip()) is not None:
+            return key
+        key = create_api_key(DEMO_ORG)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,83 @@
+"""The v1 API object: routers, OpenAPI, and every error rendered as problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from booking.domain.errors import DomainError
+from booking.rest import bookings, event_types, hosts, slots
+from booking.rest.auth import OrganisationKey
+from booking.rest.problems import camel_field, from_domain, problem
+
+log = logging.getLogger("slotwise.api")
+
+api = NinjaAPI(
+    title="Slotwise API",
+    version="1",
+    description="Event-sourced booking backend. Errors are RFC 9457 problem+json with a stable `code`.",
+    auth=OrganisationKey(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api-v1",
+)
+for module in (hosts, event_types, slots, bookings):
+    api.add_router("", module.router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return from_domain(exc)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [(_field(e["loc"]), e["msg"]) for e in exc.errors]
+    return problem("validation_error", "; ".join(f"{f}: {m}" for f, m in errors), errors)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _unauthorized()
+
+
+@api.exception_handler(bookings.Unauthorized)
+def bad_key(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _unauthorized()
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return problem("malformed_json", "the request body could not be parsed as JSON")
+    return problem("internal_error", str(exc))
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem("internal_error", "an unexpected error occurred; it has been logged")
+
+
+def _unauthorized() -> HttpResponse:
+    return problem(
+        "unauthorized", "send a live organisation key as 'Authorization: Bearer <key>'",
+        headers={"WWW-Authenticate": 'Bearer realm="slotwise"'},
+    )
+
+
+def _field(loc: Any) -> str:
+    """('body', 'payload', 'attendee', 'email') -> 'attendee.email'; ('query', 'hostId') -> 'hostId'."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts and parts[0] in ("query", "path", "header"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return camel_field(out or "body")

@@ -1,0 +1,43 @@
+"""Who may call: organisation API keys (Bearer) and per-booking cancel tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from booking.api_keys import organisation_for
+
+
+def cancel_token(uid: UUID) -> str:
+    """Derived, never stored: HMAC of the booking uid under the deployment's secret key."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"cancel-token/{uid}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode()
+
+
+def cancel_token_matches(uid: UUID, token: str) -> bool:
+    return hmac.compare_digest(cancel_token(uid), token)
+
+
+class OrganisationKey(HttpBearer):
+    """Authorization: Bearer <key>; the organisation id lands in request.auth."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return organisation_for(token)
+
+
+def optional_organisation(request: HttpRequest) -> UUID | None | bool:
+    """The caller's organisation, None without a key, False with a key that is not valid."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    return organisation_for(token.strip()) or False

@@ -1,0 +1,93 @@
+"""RFC 9457 problem+json responses, and the one table mapping domain errors to HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from booking.domain import errors as e
+
+CONTENT_TYPE = "application/problem+json"
+
+# code -> (status, title)
+PROBLEMS: dict[str, tuple[int, str]] = {
+    "malformed_json": (400, "The request body is not valid JSON"),
+    "unauthorized": (401, "A valid API key is required"),
+    "not_found": (404, "Not found"),
+    "method_not_allowed": (405, "Method not allowed"),
+    "validation_error": (422, "The request has invalid fields"),
+    "outside_availability": (422, "That start is not offered"),
+    "too_short_notice": (422, "That start is too soon"),
+    "beyond_booking_window": (422, "That start is too far ahead"),
+    "idempotency_key_reused": (422, "Idempotency-Key reused with a different request"),
+    "slot_unavailable": (409, "That slot is no longer available"),
+    "daily_limit_reached": (409, "No more bookings that day"),
+    "booking_cancelled": (409, "The booking is cancelled"),
+    "slug_taken": (409, "Slug already in use"),
+    "concurrent_update": (409, "Too many concurrent changes; retry"),
+    "version_mismatch": (412, "The resource has changed"),
+    "payload_too_large": (413, "The request body is too large"),
+    "internal_error": (500, "Internal error"),
+    "not_ready": (503, "Not ready"),
+}
+
+
+def camel_field(path: str) -> str:
+    """`attendee.time_zone` -> `attendee.timeZone`; header names stay as they are."""
+    return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), path) if "-" not in path else path
+
+
+def problem(
+    code: str,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    status, title = PROBLEMS[code]
+    body: dict[str, Any] = {
+        "type": f"urn:slotwise:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = [{"field": camel_field(f), "message": m} for f, m in errors]
+    response = HttpResponse(json.dumps(body), status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def from_domain(error: e.DomainError) -> HttpResponse:
+    if isinstance(error, e.InvalidValue):
+        return problem("validation_error", error.message, error.errors)
+    fields = [(error.field, error.message)] if error.field and error.code in _FIELD_CODES else None
+    return problem(error.code, error.message, fields)
+
+
+_FIELD_CODES = {"outside_availability", "too_short_notice", "beyond_booking_window", "idempotency_key_reused"}
+
+
+class ProblemFallbackMiddleware:
+    """Turns Django's own bare 404/405 answers under /api/ into problem+json."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith(
+            ("application/json", CONTENT_TYPE)
+        ):
+            return response
+        if response.status_code == 404:
+            return problem("not_found", f"no resource at {request.path}")
+        if response.status_code == 405:
+            allowed = response.get("Allow", "")
+            return problem("method_not_allowed", f"{request.method} is not allowed here", headers={"Allow": allowed})
+        return response

@@ -1,0 +1,49 @@
+"""Core Django settings."""
+
+import os
+import secrets
+
+from booking.settings.paths import VAR_DIR
+
+
+def _secret_key() -> str:
+    """SLOTWISE_SECRET_KEY, or (embedded default) a key made once and kept under var/."""
+    if key := os.environ.get("SLOTWISE_SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("SLOTWISE_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("SLOTWISE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "booking.apps.BookingConfig",
+]
+
+MIDDLEWARE = [
+    "booking.observability.requests.RequestLogMiddleware",
+    "booking.rest.problems.ProblemFallbackMiddleware",
+    "booking.rest.limits.BodySizeLimitMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "booking.urls"
+WSGI_APPLICATION = "booking.wsgi.application"
+TEMPLATES: list[dict[str, object]] = []
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+APPEND_SLASH = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Request bodies above this are refused with 413 before they are read.
+SLOTWISE_MAX_BODY_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = SLOTWISE_MAX_BODY_BYTES
