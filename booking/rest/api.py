@@ -36,6 +36,8 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if all(e["loc"][0] == "path" for e in exc.errors):
+        return problem("not_found", f"no resource at {request.path}")  # a malformed id names nothing
     errors = [(_field(e["loc"]), e["msg"]) for e in exc.errors]
     return problem("validation_error", "; ".join(f"{f}: {m}" for f, m in errors), errors)
 
@@ -74,7 +76,7 @@ def _field(loc: Any) -> str:
     """('body', 'payload', 'attendee', 'email') -> 'attendee.email'; ('query', 'hostId') -> 'hostId'."""
     parts = list(loc)
     if parts and parts[0] == "body":
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
+        parts = parts[2:]
     elif parts and parts[0] in ("query", "path", "header"):
         parts = parts[1:]
     out = ""

@@ -16,8 +16,10 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "slotwise.sqlite3"),
+            "NAME": os.environ.get("SLOTWISE_SQLITE_PATH", str(VAR_DIR / "slotwise.sqlite3")),
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # A file, not memory, so server processes started by tests share it.
+            "TEST": {"NAME": str(VAR_DIR / "test-slotwise.sqlite3")},
         }
     }
 

@@ -1,0 +1,104 @@
+"""Integration fixtures: the real stores (SQLite or PostgreSQL, per DATABASE_URL) behind the API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from booking.api_keys import create_api_key
+from booking.application import Slotwise
+from booking.bootstrap import set_app, store_env
+from tests.support import Clock, Reply, reply_of, wipe_event_store
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(transactional_db: None, clock: Clock) -> Iterator[Slotwise]:
+    application = Slotwise(env=store_env(create_table=False), clock=clock)
+    wipe_event_store(application)
+    set_app(application)
+    yield application
+    set_app(None)
+
+
+class Api:
+    """JSON calls through the whole Django stack (middleware included)."""
+
+    def __init__(self, key: str | None = None) -> None:
+        self.client = Client()
+        self.key = key
+
+    def call(
+        self, method: str, path: str, body: Any = None, *, key: str | None = None, raw: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        sent = dict(headers or {})
+        if (key or self.key) and "Authorization" not in sent:
+            sent["Authorization"] = f"Bearer {key or self.key}"
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        kwargs: dict[str, Any] = {"headers": sent}
+        if data is not None:
+            kwargs.update(data=data, content_type=sent.pop("Content-Type", "application/json"))
+        response = getattr(self.client, method.lower())(f"/api/v1{path}", **kwargs)
+        return reply_of(response)
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("POST", path, body, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("PUT", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("PATCH", path, body, **kw)
+
+
+@pytest.fixture
+def api_key(app: Slotwise) -> str:
+    return create_api_key("acme")
+
+
+@pytest.fixture
+def api(api_key: str) -> Api:
+    return Api(api_key)
+
+
+@pytest.fixture
+def public() -> Api:
+    return Api()
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def make_host(api: Api, tz: str = "Europe/Berlin", hours: list[tuple[str, str]] | None = None,
+              days: tuple[str, ...] = WEEKDAYS[:5]) -> str:
+    reply = api.post("/hosts", {"name": "Ada", "email": "ada@example.com", "timeZone": tz})
+    assert reply.status == 201, reply.body
+    host_id = reply.data["id"]
+    intervals = [{"start": s, "end": e} for s, e in (hours or [("09:00", "17:00")])]
+    reply = api.put(f"/hosts/{host_id}/schedule", {"weekly": {d: intervals for d in days}, "overrides": []})
+    assert reply.status == 200, reply.body
+    return str(host_id)
+
+
+def make_event_type(api: Api, host_id: str, **fields: Any) -> str:
+    body = {"hostId": host_id, "slug": "intro", "title": "Intro", "lengthInMinutes": 30, **fields}
+    reply = api.post("/event-types", body)
+    assert reply.status == 201, reply.body
+    return str(reply.data["id"])
+
+
+def attendee(tz: str = "America/New_York") -> dict[str, str]:
+    return {"name": "Bo", "email": "bo@example.com", "timeZone": tz}

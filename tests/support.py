@@ -1,0 +1,63 @@
+"""Helpers shared by the test suites: a settable clock, JSON calls, store inspection."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from booking.application import Slotwise
+from booking.eventstore import event_count
+
+
+@dataclass
+class Clock:
+    """A clock tests set and advance; the application reads it through `clock()`."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def wipe_event_store(app: Slotwise) -> None:
+    recorder: Any = app.recorder
+    tables = [recorder.events_table_name, app.snapshots.recorder.events_table_name]  # type: ignore[union-attr]
+    with recorder.datastore.transaction(commit=True) as curs:
+        for table in tables:
+            if hasattr(recorder.datastore, "schema"):
+                curs.execute(f"TRUNCATE {recorder.datastore.schema}.{table}")
+            else:
+                curs.execute(f"DELETE FROM {table}")
+
+
+def events_in(app: Slotwise) -> int:
+    return event_count(app.recorder)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def data(self) -> Any:
+        return self.body["data"]
+
+    @property
+    def code(self) -> str | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+
+def reply_of(response: Any) -> Reply:
+    raw = response.content
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw
+    return Reply(response.status_code, dict(response.headers), body)
