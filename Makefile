@@ -26,7 +26,7 @@ run: install
 test: install test-unit test-sqlite test-postgres
 
 test-unit: install
-	$(PY) -m pytest tests/unit -q -p no:django
+	SLOTWISE_VAR_DIR=var/test-unit $(PY) -m pytest tests/unit -q
 
 # The integration suite runs twice: on the embedded SQLite stores and on the local PostgreSQL.
 test-sqlite: install

@@ -49,4 +49,5 @@ def organisation_for(key: str) -> UUID | None:
 def revoke_api_key(prefix: str) -> bool:
     """Revokes the key with this prefix (with or without its `sw_`); False if none is live."""
     prefix = prefix.removeprefix("sw_").split("_")[0]
-    return ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).update(revoked_at=timezone.now()) == 1
+    revoked: int = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return revoked == 1

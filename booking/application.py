@@ -7,6 +7,7 @@ reloads and decides again (optimistic concurrency on aggregate versions).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,7 @@ from booking.domain import ids
 from booking.domain.availability import Availability, Reservation
 from booking.domain.booking import Booking
 from booking.domain.calendar import CalendarDay
-from booking.domain.errors import ConcurrentUpdate, InvalidValue, NotFound, VersionMismatch
+from booking.domain.errors import ConcurrentUpdate, DomainError, InvalidValue, NotFound, VersionMismatch
 from booking.domain.event_type import EventType, EventTypeRegistry, validate_settings
 from booking.domain.host import Host
 from booking.domain.idempotency import IdempotencyRecord
@@ -73,10 +74,8 @@ class Slotwise(Application[UUID]):
             return self.repository.get(ids.organisation_id(slug)).id
         except AggregateNotFoundError:
             pass
-        try:
+        with contextlib.suppress(IntegrityError):
             self.save(Organisation(slug=slug))
-        except IntegrityError:
-            pass
         return ids.organisation_id(slug)
 
     def register_host(
@@ -264,7 +263,13 @@ class Slotwise(Application[UUID]):
         for attempt in range(self.max_attempts):
             if idem is not None and (replayed := self._replay(idem)) is not None:
                 return replayed  # type: ignore[return-value]
-            subject, others = decide()
+            try:
+                subject, others = decide()
+            except DomainError:
+                # a duplicate of our key may have committed since we looked: its outcome wins
+                if idem is not None and (replayed := self._replay(idem)) is not None:
+                    return replayed  # type: ignore[return-value]
+                raise
             pending: list[Aggregate] = [subject, *others]
             if idem is not None:
                 pending.append(self._idempotency_record(idem, subject, created))
@@ -290,16 +295,16 @@ class Slotwise(Application[UUID]):
 
     def _replay(self, idem: Idempotency) -> Outcome[Aggregate] | None:
         try:
-            record = self.repository.get(ids.idempotency_record_id(idem.scope, idem.key))
+            record: IdempotencyRecord = self.repository.get(ids.idempotency_record_id(idem.scope, idem.key))
         except AggregateNotFoundError:
             return None
         record.ensure_same_request(idem.fingerprint)
-        subject = self.repository.get(record.resource_id, version=record.resource_version)
+        subject: Aggregate = self.repository.get(record.resource_id, version=record.resource_version)
         return Outcome(subject, position_of(self.recorder, record.id, 1), record.outcome == "created")
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         try:
-            found = self.repository.get(aggregate_id)
+            found: Aggregate | None = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             found = None
         if not isinstance(found, cls):
@@ -312,9 +317,7 @@ class Slotwise(Application[UUID]):
         except NotFound:
             return EventTypeRegistry(host_id=host_id)
 
-    def _calendar_days(
-        self, host_id: UUID, dates: Iterable[date], *, open_missing: bool = False
-    ) -> list[CalendarDay]:
+    def _calendar_days(self, host_id: UUID, dates: Iterable[date], *, open_missing: bool = False) -> list[CalendarDay]:
         calendars = []
         for day in dates:
             try:
@@ -336,9 +339,7 @@ def _dates(first: date, last: date) -> list[date]:
 
 def _expect(aggregate: Aggregate, expected_version: int | None) -> None:
     if expected_version is not None and aggregate.version != expected_version:
-        raise VersionMismatch(
-            f"the resource is at version {aggregate.version}, not {expected_version}", "If-Match"
-        )
+        raise VersionMismatch(f"the resource is at version {aggregate.version}, not {expected_version}", "If-Match")
 
 
 def _label(cls: type) -> str:

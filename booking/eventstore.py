@@ -14,9 +14,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 
-def postgres_env(
-    *, dbname: str, host: str, port: str, user: str, password: str, create_table: bool
-) -> dict[str, str]:
+def postgres_env(*, dbname: str, host: str, port: str, user: str, password: str, create_table: bool) -> dict[str, str]:
     """Store settings for PostgreSQL; the insert-order table lock stays on (no DB functions)."""
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -58,9 +58,7 @@ class Reservation:
         )
 
     @classmethod
-    def for_booking(
-        cls, booking_uid: UUID, rules: SlotRules, start: datetime, tz: ZoneInfo
-    ) -> Reservation:
+    def for_booking(cls, booking_uid: UUID, rules: SlotRules, start: datetime, tz: ZoneInfo) -> Reservation:
         end = start + rules.length
         return cls(
             booking_uid=booking_uid,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def parse_hours(items: Sequence[Mapping[str, object]], field: str) -> tuple[Work
     if errors:
         raise InvalidValue(errors)
     hours.sort()
-    for before, after in zip(hours, hours[1:]):
+    for before, after in itertools.pairwise(hours):
         if after.start < before.end:
             raise InvalidValue.single(field, "intervals overlap")
     return tuple(hours)

@@ -67,7 +67,8 @@ def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _unauthorized() -> HttpResponse:
     return problem(
-        "unauthorized", "send a live organisation key as 'Authorization: Bearer <key>'",
+        "unauthorized",
+        "send a live organisation key as 'Authorization: Bearer <key>'",
         headers={"WWW-Authenticate": 'Bearer realm="slotwise"'},
     )
 

@@ -32,7 +32,7 @@ class OrganisationKey(HttpBearer):
         return organisation_for(token)
 
 
-def optional_organisation(request: HttpRequest) -> UUID | None | bool:
+def optional_organisation(request: HttpRequest) -> UUID | bool | None:
     """The caller's organisation, None without a key, False with a key that is not valid."""
     header = request.headers.get("Authorization", "")
     if not header:

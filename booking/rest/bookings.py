@@ -27,8 +27,11 @@ class Unauthorized(Exception):
 def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
     start = instant(payload.start, "start")
     zone(payload.attendee.time_zone, "attendee.time_zone")
-    attendee = {"name": payload.attendee.name.strip(), "email": payload.attendee.email,
-                "timeZone": payload.attendee.time_zone}
+    attendee = {
+        "name": payload.attendee.name.strip(),
+        "email": payload.attendee.email,
+        "timeZone": payload.attendee.time_zone,
+    }
     idem = idempotency(request, f"event-type/{payload.event_type_id}")
     outcome = get_app().book_slot(payload.event_type_id, start, attendee, idem)
     status = 201 if outcome.created else 200

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from typing import TypeVar
+from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
@@ -15,6 +18,7 @@ from booking.rest.presenters import respond
 from booking.rest.requests import calendar_date
 
 router = Router(tags=["slots"])
+T = TypeVar("T")
 MAX_DAYS = 62
 
 
@@ -27,28 +31,20 @@ def list_slots(
     timeZone: str | None = None,  # noqa: N803
 ) -> HttpResponse:
     errors: list[tuple[str, str]] = []
-    values = {}
-    for field, parse in (
-        ("start", lambda: calendar_date(start, "start")),
-        ("end", lambda: calendar_date(end, "end")),
-        ("timeZone", lambda: zone(timeZone or "", "timeZone")),
-        ("eventTypeId", lambda: _uuid(eventTypeId)),
-    ):
-        try:
-            values[field] = parse()
-        except InvalidValue as e:
-            errors.extend(e.errors)
-    if not errors and values["end"] < values["start"]:
+    first_day = _collect(errors, lambda: calendar_date(start, "start"))
+    last_day = _collect(errors, lambda: calendar_date(end, "end"))
+    tz = _collect(errors, lambda: zone(timeZone or "", "timeZone"))
+    event_type_id = _collect(errors, lambda: _uuid(eventTypeId))
+    if first_day and last_day and last_day < first_day:
         errors.append(("end", "must not be before start"))
-    if not errors and (values["end"] - values["start"]).days + 1 > MAX_DAYS:
+    elif first_day and last_day and (last_day - first_day).days + 1 > MAX_DAYS:
         errors.append(("end", f"a call covers at most {MAX_DAYS} days"))
-    if errors:
+    if errors or not (first_day and last_day and tz and event_type_id):
         raise InvalidValue(errors)
-    tz = values["timeZone"]
-    first = datetime.combine(values["start"], time(0), tzinfo=tz)
-    after = datetime.combine(values["end"] + timedelta(days=1), time(0), tzinfo=tz)
+    first = datetime.combine(first_day, time(0), tzinfo=tz)
+    after = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
     try:
-        offered = get_app().offered_slots(values["eventTypeId"], first, after)
+        offered = get_app().offered_slots(event_type_id, first, after)
     except NotFound:
         raise InvalidValue.single("eventTypeId", "unknown event type") from None
     by_date: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -58,9 +54,16 @@ def list_slots(
     return respond(dict(by_date), meta={"timeZone": timeZone, "eventTypeId": eventTypeId})
 
 
-def _uuid(value: str | None):  # type: ignore[no-untyped-def]
-    from uuid import UUID
+def _collect(errors: list[tuple[str, str]], parse: Callable[[], T]) -> T | None:
+    """Runs one parse, keeping its error so every bad field is reported at once."""
+    try:
+        return parse()
+    except InvalidValue as e:
+        errors.extend(e.errors)
+        return None
 
+
+def _uuid(value: str | None) -> UUID:
     try:
         return UUID(value or "")
     except ValueError:

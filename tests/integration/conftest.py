@@ -38,7 +38,13 @@ class Api:
         self.key = key
 
     def call(
-        self, method: str, path: str, body: Any = None, *, key: str | None = None, raw: str | bytes | None = None,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        raw: str | bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
         sent = dict(headers or {})
@@ -82,8 +88,12 @@ def public() -> Api:
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def make_host(api: Api, tz: str = "Europe/Berlin", hours: list[tuple[str, str]] | None = None,
-              days: tuple[str, ...] = WEEKDAYS[:5]) -> str:
+def make_host(
+    api: Api,
+    tz: str = "Europe/Berlin",
+    hours: list[tuple[str, str]] | None = None,
+    days: tuple[str, ...] = WEEKDAYS[:5],
+) -> str:
     reply = api.post("/hosts", {"name": "Ada", "email": "ada@example.com", "timeZone": tz})
     assert reply.status == 201, reply.body
     host_id = reply.data["id"]

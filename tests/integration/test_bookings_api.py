@@ -19,8 +19,9 @@ def _setup(api: Api, **event_type: object) -> str:
 
 def test_booking_is_created_readable_and_has_a_history(api: Api, public: Api) -> None:
     event_type_id = _setup(api)
-    created = public.post("/bookings", {"eventTypeId": event_type_id, "start": "2026-01-06T09:00:00+01:00",
-                                        "attendee": attendee()})
+    created = public.post(
+        "/bookings", {"eventTypeId": event_type_id, "start": "2026-01-06T09:00:00+01:00", "attendee": attendee()}
+    )
     assert created.status == 201
     data = created.data
     assert data["status"] == "accepted" and data["start"] == NINE and data["end"] == "2026-01-06T08:30:00+00:00"
@@ -76,8 +77,10 @@ def test_overlaps_of_other_lengths_and_buffers_are_refused(api: Api, public: Api
     for start, code in (("2026-01-06T08:15:00Z", "slot_unavailable"), ("2026-01-06T08:30:00Z", "slot_unavailable")):
         refused = public.post("/bookings", {"eventTypeId": long_, "start": start, "attendee": attendee()})
         assert (refused.status, refused.code) == (409, code)
-    assert public.post("/bookings", {"eventTypeId": long_, "start": "2026-01-06T08:45:00Z",
-                                     "attendee": attendee()}).status == 201
+    assert (
+        public.post("/bookings", {"eventTypeId": long_, "start": "2026-01-06T08:45:00Z", "attendee": attendee()}).status
+        == 201
+    )
 
 
 def test_rules_refuse_with_their_own_codes(api: Api, public: Api, clock) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,12 @@ def test_created_host_is_listed_and_readable_by_its_organisation(api: Api) -> No
     created = api.post("/hosts", {"name": "Ada", "email": "ada@example.com", "timeZone": "Europe/Berlin"})
     # then it comes back with its id, in the list, and by id with an ETag
     assert created.status == 201
-    assert created.data == {"id": created.data["id"], "name": "Ada", "email": "ada@example.com",
-                            "timeZone": "Europe/Berlin"}
+    assert created.data == {
+        "id": created.data["id"],
+        "name": "Ada",
+        "email": "ada@example.com",
+        "timeZone": "Europe/Berlin",
+    }
     assert created.body["meta"]["position"] > 0
     assert [h["id"] for h in api.get("/hosts").data] == [created.data["id"]]
     one = api.get(f"/hosts/{created.data['id']}")
@@ -48,8 +52,10 @@ def test_schedule_round_trips_and_honours_if_match(api: Api) -> None:
         "overrides": [],
     }
     etag = current.headers["ETag"]
-    body = {"weekly": {"friday": [{"start": "10:00", "end": "24:00"}]},
-            "overrides": [{"date": "2026-12-24", "intervals": []}]}
+    body = {
+        "weekly": {"friday": [{"start": "10:00", "end": "24:00"}]},
+        "overrides": [{"date": "2026-12-24", "intervals": []}],
+    }
     changed = api.put(f"/hosts/{host_id}/schedule", body, headers={"If-Match": etag})
     assert changed.status == 200 and changed.data == body and changed.headers["ETag"] != etag
     stale = api.put(f"/hosts/{host_id}/schedule", body, headers={"If-Match": etag})
@@ -61,12 +67,23 @@ def test_event_type_defaults_patch_and_etag(api: Api) -> None:
     event_type_id = make_event_type(api, host_id)
     created = api.get(f"/event-types/{event_type_id}")
     assert created.data == {
-        "id": event_type_id, "hostId": host_id, "slug": "intro", "title": "Intro", "lengthInMinutes": 30,
-        "bufferBeforeMinutes": 0, "bufferAfterMinutes": 0, "minimumNoticeMinutes": 0, "slotIntervalMinutes": 30,
-        "maxBookingsPerDay": None, "bookingWindowDays": 60,
+        "id": event_type_id,
+        "hostId": host_id,
+        "slug": "intro",
+        "title": "Intro",
+        "lengthInMinutes": 30,
+        "bufferBeforeMinutes": 0,
+        "bufferAfterMinutes": 0,
+        "minimumNoticeMinutes": 0,
+        "slotIntervalMinutes": 30,
+        "maxBookingsPerDay": None,
+        "bookingWindowDays": 60,
     }
-    patched = api.patch(f"/event-types/{event_type_id}", {"title": "Deep dive", "maxBookingsPerDay": 3},
-                        headers={"If-Match": created.headers["ETag"]})
+    patched = api.patch(
+        f"/event-types/{event_type_id}",
+        {"title": "Deep dive", "maxBookingsPerDay": 3},
+        headers={"If-Match": created.headers["ETag"]},
+    )
     assert patched.status == 200 and patched.data["title"] == "Deep dive" and patched.data["maxBookingsPerDay"] == 3
     assert patched.headers["ETag"] == '"2"' and patched.body["meta"]["position"] > 0
     stale = api.patch(f"/event-types/{event_type_id}", {"title": "x"}, headers={"If-Match": '"1"'})
@@ -83,5 +100,7 @@ def test_slugs_are_unique_per_host_and_can_move(api: Api) -> None:
     reused = api.post("/event-types", {"hostId": host_id, "slug": "intro", "title": "B", "lengthInMinutes": 15})
     assert reused.status == 201
     other_host = make_host(api)
-    assert api.post("/event-types", {"hostId": other_host, "slug": "intro", "title": "C",
-                                     "lengthInMinutes": 15}).status == 201
+    assert (
+        api.post("/event-types", {"hostId": other_host, "slug": "intro", "title": "C", "lengthInMinutes": 15}).status
+        == 201
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -44,13 +45,14 @@ def _slots(public: Api, event_type: str, first: str, last: str, tz: str) -> dict
 def test_transition_days_offer_real_hours(
     from_new_year: Clock, api: Api, public: Api, zone: str, day: str, count: int, hour: int
 ) -> None:
-    event_type = make_event_type(api, make_host(api, zone, ALL_DAY, WEEKDAYS), lengthInMinutes=60,
-                                 bookingWindowDays=730)
+    event_type = make_event_type(
+        api, make_host(api, zone, ALL_DAY, WEEKDAYS), lengthInMinutes=60, bookingWindowDays=730
+    )
     starts = [datetime.fromisoformat(s) for s in _slots(public, event_type, day, day, zone)[day]]
     assert len(starts) == count
     assert starts[0].hour == 0 and starts[0].date().isoformat() == day
     # every slot is exactly one real hour after the one before
-    assert {(b - a).total_seconds() for a, b in zip(starts, starts[1:])} == {3600.0}
+    assert {(b - a).total_seconds() for a, b in itertools.pairwise(starts)} == {3600.0}
     hours = [s.hour for s in starts]
     if count == 23:
         assert hour not in hours  # the skipped hour offers nothing
@@ -61,24 +63,34 @@ def test_transition_days_offer_real_hours(
 
 
 def test_new_york_fall_back_instants_are_exact(from_new_year: Clock, api: Api, public: Api) -> None:
-    event_type = make_event_type(api, make_host(api, "America/New_York", ALL_DAY, WEEKDAYS), lengthInMinutes=60,
-                                 bookingWindowDays=730)
+    event_type = make_event_type(
+        api, make_host(api, "America/New_York", ALL_DAY, WEEKDAYS), lengthInMinutes=60, bookingWindowDays=730
+    )
     day = _slots(public, event_type, "2026-11-01", "2026-11-01", "America/New_York")["2026-11-01"]
-    assert day[:4] == ["2026-11-01T00:00:00-04:00", "2026-11-01T01:00:00-04:00", "2026-11-01T01:00:00-05:00",
-                       "2026-11-01T02:00:00-05:00"]
+    assert day[:4] == [
+        "2026-11-01T00:00:00-04:00",
+        "2026-11-01T01:00:00-04:00",
+        "2026-11-01T01:00:00-05:00",
+        "2026-11-01T02:00:00-05:00",
+    ]
     both = _slots(public, event_type, "2026-11-01", "2026-11-01", "UTC")
-    assert both["2026-11-01"][4:7] == ["2026-11-01T04:00:00+00:00", "2026-11-01T05:00:00+00:00",
-                                       "2026-11-01T06:00:00+00:00"]
+    assert both["2026-11-01"][4:7] == [
+        "2026-11-01T04:00:00+00:00",
+        "2026-11-01T05:00:00+00:00",
+        "2026-11-01T06:00:00+00:00",
+    ]
 
 
 def test_repeated_hour_is_bookable_twice(from_new_year: Clock, api: Api, public: Api) -> None:
-    event_type = make_event_type(api, make_host(api, "Europe/Berlin", ALL_DAY, WEEKDAYS), lengthInMinutes=60,
-                                 bookingWindowDays=730)
+    event_type = make_event_type(
+        api, make_host(api, "Europe/Berlin", ALL_DAY, WEEKDAYS), lengthInMinutes=60, bookingWindowDays=730
+    )
     for start in ("2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00"):
         made = public.post("/bookings", {"eventTypeId": event_type, "start": start, "attendee": attendee()})
         assert made.status == 201, made.body
-    skipped = public.post("/bookings", {"eventTypeId": event_type, "start": "2026-03-29T02:30:00+01:00",
-                                        "attendee": attendee()})
+    skipped = public.post(
+        "/bookings", {"eventTypeId": event_type, "start": "2026-03-29T02:30:00+01:00", "attendee": attendee()}
+    )
     assert skipped.status == 422  # 02:30 does not exist in Berlin that day; that instant is 03:30 CEST, off-grid
 
 
@@ -97,8 +109,12 @@ def test_kolkata_invitee_sees_berlin_hours_shift_across_the_transition(
 def test_kiritimati_invitee_sees_new_york_evening_under_the_next_date(
     from_new_year: Clock, api: Api, public: Api
 ) -> None:
-    event_type = make_event_type(api, make_host(api, "America/New_York", [("18:00", "24:00")], WEEKDAYS),
-                                 lengthInMinutes=60, bookingWindowDays=730)
+    event_type = make_event_type(
+        api,
+        make_host(api, "America/New_York", [("18:00", "24:00")], WEEKDAYS),
+        lengthInMinutes=60,
+        bookingWindowDays=730,
+    )
     seen = _slots(public, event_type, "2026-11-02", "2026-11-02", "Pacific/Kiritimati")
     assert seen == {"2026-11-02": [f"2026-11-02T{h}:00:00+14:00" for h in range(13, 19)]}
 

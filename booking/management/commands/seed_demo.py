@@ -40,7 +40,10 @@ class Command(BaseCommand):
         self.stdout.write(key)
         self.stdout.write(f"API:      {base}/api/v1/   (OpenAPI: {base}/api/v1/openapi.json, docs: {base}/api/v1/docs)")
         self.stdout.write(f"Host:     {host.id}  Event type: {event_type.id}")
-        self.stdout.write(f"Try:      curl '{base}/api/v1/slots?eventTypeId={event_type.id}&start=YYYY-MM-DD&end=YYYY-MM-DD&timeZone=Europe/Berlin'")
+        slots = (
+            f"{base}/api/v1/slots?eventTypeId={event_type.id}&start=YYYY-MM-DD&end=YYYY-MM-DD&timeZone=Europe/Berlin"
+        )
+        self.stdout.write(f"Try:      curl '{slots}'")
 
     @staticmethod
     def _demo_key() -> str:
