@@ -28,7 +28,6 @@ def postgres_env(*, dbname: str, host: str, port: str, user: str, password: str,
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "4",
         "POSTGRES_MAX_OVERFLOW": "8",
-        "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y" if create_table else "n",
     }
 
