@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from eventsourcing.domain import Aggregate
@@ -24,7 +25,7 @@ def _event_classes() -> set[type]:
         value
         for aggregate in AGGREGATES
         for value in vars(aggregate).values()
-        if isinstance(value, type) and issubclass(value, Aggregate.Event) and value.__dict__.get("__annotations__")
+        if isinstance(value, type) and issubclass(value, Aggregate.Event) and inspect.get_annotations(value)
     }
 
 
