@@ -16,7 +16,44 @@ from booking.rest.problems import camel_field, from_domain, problem
 
 log = logging.getLogger("slotwise.api")
 
-api = NinjaAPI(
+
+class SlotwiseAPI(NinjaAPI):
+    """Ninja's OpenAPI, plus what it cannot infer: problem+json bodies and our headers."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    body = content.get("application/json", {}).get("schema", {})
+                    if body.get("$ref", "").endswith("/Problem"):
+                        content["application/problem+json"] = content.pop("application/json")
+                operation.setdefault("parameters", []).extend(_headers(path, method))
+        return schema
+
+
+def _headers(path: str, method: str) -> list[dict[str, Any]]:
+    def header(name: str, description: str) -> dict[str, Any]:
+        return {
+            "in": "header",
+            "name": name,
+            "required": False,
+            "schema": {"type": "string"},
+            "description": description,
+        }
+
+    found = []
+    if method == "post":
+        found.append(header("Idempotency-Key", "1-255 printable characters; a retry returns the first response"))
+    if method in ("put", "patch"):
+        found.append(header("If-Match", "the ETag (version) this change expects; 412 when stale"))
+    if path.startswith("/api/v1/bookings/"):
+        found.append(header("X-Cancel-Token", "the booking's cancelToken (or use the organisation's key)"))
+    return found
+
+
+api = SlotwiseAPI(
     title="Slotwise API",
     version="1",
     description="Event-sourced booking backend. Errors are RFC 9457 problem+json with a stable `code`.",

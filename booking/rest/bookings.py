@@ -11,6 +11,7 @@ from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from booking.domain.errors import NotFound
 from booking.domain.timezones import zone
+from booking.rest import replies as r
 from booking.rest.auth import cancel_token_matches, optional_organisation
 from booking.rest.presenters import booking_json, history_json, respond
 from booking.rest.requests import idempotency, instant
@@ -23,7 +24,7 @@ class Unauthorized(Exception):
     """A key was sent and it is not a live key."""
 
 
-@router.post("/bookings", response={201: dict}, auth=None)
+@router.post("/bookings", response={201: r.BookingReply, **r.problems(400, 409, 413, 422)}, by_alias=True, auth=None)
 def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
     start = instant(payload.start, "start")
     zone(payload.attendee.time_zone, "attendee.time_zone")
@@ -38,19 +39,24 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
     return respond(booking_json(outcome.subject, with_token=True), status, {"position": outcome.position})
 
 
-@router.get("/bookings/{uid}", response=dict, auth=None)
+@router.get("/bookings/{uid}", response={200: r.BookingReply, **r.problems(401, 404)}, by_alias=True, auth=None)
 def get_booking(request: HttpRequest, uid: UUID) -> HttpResponse:
     booking, _ = _authorised(request, uid)
     return respond(booking_json(booking))
 
 
-@router.get("/bookings/{uid}/history", response=dict, auth=None)
+@router.get("/bookings/{uid}/history", response={200: r.HistoryReply, **r.problems(401, 404)}, by_alias=True, auth=None)
 def booking_history(request: HttpRequest, uid: UUID) -> HttpResponse:
     _authorised(request, uid)
     return respond(history_json(get_app().booking_history(uid)))
 
 
-@router.post("/bookings/{uid}/reschedule", response=dict, auth=None)
+@router.post(
+    "/bookings/{uid}/reschedule",
+    response={200: r.BookingReply, **r.problems(400, 401, 404, 409, 413, 422)},
+    by_alias=True,
+    auth=None,
+)
 def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -> HttpResponse:
     _, scope = _authorised(request, uid)
     start = instant(payload.start, "start")
@@ -58,7 +64,12 @@ def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -
     return respond(booking_json(outcome.subject), meta={"position": outcome.position})
 
 
-@router.post("/bookings/{uid}/cancel", response=dict, auth=None)
+@router.post(
+    "/bookings/{uid}/cancel",
+    response={200: r.BookingReply, **r.problems(400, 401, 404, 409, 413, 422)},
+    by_alias=True,
+    auth=None,
+)
 def cancel_booking(request: HttpRequest, uid: UUID, payload: CancelIn) -> HttpResponse:
     _, scope = _authorised(request, uid)
     outcome = get_app().cancel_booking(uid, payload.reason, idempotency(request, scope))

@@ -14,6 +14,7 @@ from ninja import Router
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
+from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.requests import calendar_date
 
@@ -22,7 +23,7 @@ T = TypeVar("T")
 MAX_DAYS = 62
 
 
-@router.get("/slots", response=dict, auth=None)
+@router.get("/slots", response={200: r.SlotsReply, **r.problems(422)}, by_alias=True, auth=None)
 def list_slots(
     request: HttpRequest,
     eventTypeId: str | None = None,  # noqa: N803 - wire names

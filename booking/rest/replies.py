@@ -1,0 +1,145 @@
+"""Response shapes, for the OpenAPI document and for tests that hold responses to it.
+
+Views render JSON themselves (presenters); these models describe what they render, and the
+contract tests validate real responses against them so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class Out(Schema):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Meta(Out):
+    position: int | None = None
+    time_zone: str | None = None
+    event_type_id: str | None = None
+
+
+class Host(Out):
+    id: str
+    name: str
+    email: str
+    time_zone: str
+
+
+class Interval(Out):
+    start: str
+    end: str
+
+
+class Override(Out):
+    date: str
+    intervals: list[Interval]
+
+
+class Schedule(Out):
+    weekly: dict[str, list[Interval]]
+    overrides: list[Override]
+
+
+class EventType(Out):
+    id: str
+    host_id: str
+    slug: str
+    title: str
+    length_in_minutes: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    minimum_notice_minutes: int
+    slot_interval_minutes: int
+    max_bookings_per_day: int | None
+    booking_window_days: int
+
+
+class Attendee(Out):
+    name: str
+    email: str
+    time_zone: str
+
+
+class Booking(Out):
+    uid: str
+    status: Literal["accepted", "cancelled"]
+    start: str
+    end: str
+    event_type_id: str
+    host_id: str
+    attendee: Attendee
+    cancellation_reason: str | None = None
+    cancel_token: str | None = None
+
+
+class HistoryEntry(Out):
+    type: str
+    version: int
+    occurred_at: str
+    data: dict[str, Any]
+
+
+class Slot(Out):
+    start: str
+
+
+class HostReply(Out):
+    data: Host
+    meta: Meta | None = None
+
+
+class HostList(Out):
+    data: list[Host]
+
+
+class ScheduleReply(Out):
+    data: Schedule
+    meta: Meta | None = None
+
+
+class EventTypeReply(Out):
+    data: EventType
+    meta: Meta | None = None
+
+
+class EventTypeList(Out):
+    data: list[EventType]
+
+
+class BookingReply(Out):
+    data: Booking
+    meta: Meta | None = None
+
+
+class HistoryReply(Out):
+    data: list[HistoryEntry]
+
+
+class SlotsReply(Out):
+    data: dict[str, list[Slot]]
+    meta: Meta
+
+
+class FieldError(Out):
+    field: str
+    message: str
+
+
+class Problem(Out):
+    """RFC 9457 problem details with a stable `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldError] | None = None
+
+
+def problems(*statuses: int) -> dict[int, type[Problem]]:
+    return dict.fromkeys(statuses, Problem)
