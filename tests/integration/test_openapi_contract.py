@@ -25,10 +25,12 @@ def test_every_endpoint_answers_in_its_documented_shape(api: Api, public: Api) -
     holds(r.EventTypeReply, api.patch(f"/event-types/{event_type}", {"title": "New"}).body)
     holds(r.EventTypeList, api.get("/event-types").body)
     api.put(f"/hosts/{host_id}/schedule", {"weekly": {"tuesday": [{"start": "09:00", "end": "17:00"}]}})
-    holds(r.SlotsReply, public.get(f"/slots?eventTypeId={event_type}&start=2026-01-06&end=2026-01-06&timeZone=UTC")
-          .body)
-    made = public.post("/bookings", {"eventTypeId": event_type, "start": "2026-01-06T08:00:00Z",
-                                     "attendee": attendee()})
+    holds(
+        r.SlotsReply, public.get(f"/slots?eventTypeId={event_type}&start=2026-01-06&end=2026-01-06&timeZone=UTC").body
+    )
+    made = public.post(
+        "/bookings", {"eventTypeId": event_type, "start": "2026-01-06T08:00:00Z", "attendee": attendee()}
+    )
     holds(r.BookingReply, made.body)
     uid = made.data["uid"]
     holds(r.BookingReply, api.get(f"/bookings/{uid}").body)
@@ -42,9 +44,17 @@ def test_openapi_document_describes_every_route(public: Api) -> None:
     doc = public.get("/openapi.json").body
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
-        "/api/v1/hosts", "/api/v1/hosts/{host_id}", "/api/v1/hosts/{host_id}/schedule", "/api/v1/event-types",
-        "/api/v1/event-types/{event_type_id}", "/api/v1/slots", "/api/v1/bookings", "/api/v1/bookings/{uid}",
-        "/api/v1/bookings/{uid}/history", "/api/v1/bookings/{uid}/reschedule", "/api/v1/bookings/{uid}/cancel",
+        "/api/v1/hosts",
+        "/api/v1/hosts/{host_id}",
+        "/api/v1/hosts/{host_id}/schedule",
+        "/api/v1/event-types",
+        "/api/v1/event-types/{event_type_id}",
+        "/api/v1/slots",
+        "/api/v1/bookings",
+        "/api/v1/bookings/{uid}",
+        "/api/v1/bookings/{uid}/history",
+        "/api/v1/bookings/{uid}/reschedule",
+        "/api/v1/bookings/{uid}/cancel",
     }
     create = doc["paths"]["/api/v1/bookings"]["post"]
     assert "application/problem+json" in create["responses"]["409"]["content"]
