@@ -35,6 +35,7 @@ from booking.eventstore import position_of
 
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
+Holds = Callable[[UUID, list[date]], Iterable[Reservation]]
 
 
 def system_clock() -> datetime:
@@ -178,14 +179,21 @@ class Slotwise(Application[UUID]):
 
     # -- availability and bookings -----------------------------------------------------------
 
-    def offered_slots(self, event_type_id: UUID, start: datetime, end: datetime) -> list[datetime]:
-        """Every start bookable now in [start, end), in time order."""
+    def offered_slots(
+        self, event_type_id: UUID, start: datetime, end: datetime, holds: Holds | None = None
+    ) -> list[datetime]:
+        """Every start bookable now in [start, end), in time order.
+
+        `holds` reads reservations from elsewhere (the availability view); by default they come
+        from the calendar-day aggregates themselves.
+        """
         event_type = self.event_type(event_type_id)
         host = self._get(Host, event_type.host_id)
         tz = zone(host.time_zone)
         days = _dates(start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date())
-        calendars = self._calendar_days(host.id, _dates(days[0] - timedelta(days=1), days[-1] + timedelta(days=1)))
-        availability = Availability(host.schedule, tz, event_type.rules, self.clock(), _held(calendars))
+        around = _dates(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
+        held = tuple(holds(host.id, around)) if holds else _held(self._calendar_days(host.id, around))
+        availability = Availability(host.schedule, tz, event_type.rules, self.clock(), held)
         return [s for s in availability.offered(days) if start <= s < end]
 
     def book_slot(

@@ -10,9 +10,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from booking.domain.errors import DomainError
-from booking.rest import bookings, event_types, hosts, slots
+from booking.rest import agenda, bookings, event_types, hosts, slots
 from booking.rest.auth import OrganisationKey
 from booking.rest.problems import camel_field, from_domain, problem
+from booking.rest.reads import ViewBehind
 
 log = logging.getLogger("slotwise.api")
 
@@ -62,7 +63,7 @@ api = SlotwiseAPI(
     docs_url="/docs",
     urls_namespace="api-v1",
 )
-for module in (hosts, event_types, slots, bookings):
+for module in (hosts, event_types, slots, bookings, agenda):
     api.add_router("", module.router)
 
 
@@ -87,6 +88,15 @@ def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(bookings.Unauthorized)
 def bad_key(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _unauthorized()
+
+
+@api.exception_handler(ViewBehind)
+def view_behind(request: HttpRequest, exc: ViewBehind) -> HttpResponse:
+    return problem(
+        "not_caught_up",
+        f"the views have not reached position {exc.position} yet; retry shortly",
+        headers={"Retry-After": "1"},
+    )
 
 
 @api.exception_handler(HttpError)

@@ -12,9 +12,8 @@ from django.http import HttpResponse
 from booking.domain.booking import Booking
 from booking.domain.event_type import EventType
 from booking.domain.host import Host
-from booking.domain.names import public_name
+from booking.public_events import public_event
 from booking.rest.auth import cancel_token
-from booking.rest.problems import camel_field
 
 
 def respond(data: Any, status: int = 200, meta: dict[str, Any] | None = None, etag: int | None = None) -> HttpResponse:
@@ -83,24 +82,5 @@ def booking_json(booking: Booking, *, with_token: bool = False) -> dict[str, Any
     return data
 
 
-_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-
-
 def history_json(events: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": public_name(type(event)),
-            "version": event.originator_version,
-            "occurredAt": event.timestamp.isoformat(),
-            "data": {camel_field(k): _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE},
-        }
-        for event in events
-    ]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
+    return [public_event(event) for event in events]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from booking.domain import errors as e
+from booking.public_events import camel
 
 CONTENT_TYPE = "application/problem+json"
 
@@ -33,12 +33,13 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "payload_too_large": (413, "The request body is too large"),
     "internal_error": (500, "Internal error"),
     "not_ready": (503, "Not ready"),
+    "not_caught_up": (503, "The views are still catching up"),
 }
 
 
 def camel_field(path: str) -> str:
     """`attendee.time_zone` -> `attendee.timeZone`; header names stay as they are."""
-    return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), path) if "-" not in path else path
+    return camel(path) if "-" not in path else path
 
 
 def problem(

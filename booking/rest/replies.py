@@ -125,6 +125,42 @@ class SlotsReply(Out):
     meta: Meta
 
 
+class AgendaEntry(Out):
+    uid: str
+    host_id: str
+    event_type_id: str
+    title: str
+    attendee: Attendee
+    start: str
+    end: str
+    start_local: str
+    end_local: str
+    host_time_zone: str
+    status: Literal["accepted", "cancelled"]
+    created_at: str
+    updated_at: str
+
+
+class AgendaMeta(Out):
+    next_cursor: str | None
+
+
+class AgendaReply(Out):
+    data: list[AgendaEntry]
+    meta: AgendaMeta
+
+
+class StatsRow(Out):
+    key: str
+    bookings: int
+    cancelled: int
+    booked_minutes: int
+
+
+class StatsReply(Out):
+    data: list[StatsRow]
+
+
 class FieldError(Out):
     field: str
     message: str

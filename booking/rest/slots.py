@@ -16,14 +16,16 @@ from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
 from booking.rest import replies as r
 from booking.rest.presenters import respond
+from booking.rest.reads import caught_up
 from booking.rest.requests import calendar_date
+from projections.selectors import holds
 
 router = Router(tags=["slots"])
 T = TypeVar("T")
 MAX_DAYS = 62
 
 
-@router.get("/slots", response={200: r.SlotsReply, **r.problems(422)}, by_alias=True, auth=None)
+@router.get("/slots", response={200: r.SlotsReply, **r.problems(422, 503)}, by_alias=True, auth=None)
 def list_slots(
     request: HttpRequest,
     eventTypeId: str | None = None,  # noqa: N803 - wire names
@@ -44,8 +46,9 @@ def list_slots(
         raise InvalidValue(errors)
     first = datetime.combine(first_day, time(0), tzinfo=tz)
     after = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    caught_up(request, ("availability",))
     try:
-        offered = get_app().offered_slots(event_type_id, first, after)
+        offered = get_app().offered_slots(event_type_id, first, after, holds=holds)
     except NotFound:
         raise InvalidValue.single("eventTypeId", "unknown event type") from None
     by_date: dict[str, list[dict[str, str]]] = defaultdict(list)

@@ -17,7 +17,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SLOTWISE_SQLITE_PATH", str(VAR_DIR / "slotwise.sqlite3")),
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # IMMEDIATE: a writer takes the lock when it begins, so concurrent writers queue on the
+            # busy timeout instead of failing when a read transaction tries to become a write.
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
             # A file, not memory, so server processes started by tests share it.
             "TEST": {"NAME": str(VAR_DIR / "test-slotwise.sqlite3")},
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,9 @@ from django.test import Client
 from booking.api_keys import create_api_key
 from booking.application import Slotwise
 from booking.bootstrap import set_app, store_env
+from projections.projector import Projector
+from projections.sources import LogSource
+from projections.views import VIEWS
 from tests.support import Clock, Reply, reply_of, wipe_event_store
 
 
@@ -68,6 +71,17 @@ class Api:
 
     def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.call("PATCH", path, body, **kw)
+
+
+@pytest.fixture
+def project(app: Slotwise) -> Callable[[], None]:
+    """Brings every view up to date, as the running projectors would."""
+
+    def catch_up() -> None:
+        for view in VIEWS.values():
+            Projector(view, LogSource(app)).catch_up()
+
+    return catch_up
 
 
 @pytest.fixture

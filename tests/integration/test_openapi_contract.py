@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,7 +15,7 @@ def holds(model: type[BaseModel], body: Any) -> None:
     model.model_validate(body, by_alias=True, by_name=False)
 
 
-def test_every_endpoint_answers_in_its_documented_shape(api: Api, public: Api) -> None:
+def test_every_endpoint_answers_in_its_documented_shape(api: Api, public: Api, project: Callable[[], None]) -> None:
     host_id = make_host(api)
     holds(r.HostReply, api.get(f"/hosts/{host_id}").body)
     holds(r.HostList, api.get("/hosts").body)
@@ -38,6 +39,9 @@ def test_every_endpoint_answers_in_its_documented_shape(api: Api, public: Api) -
     holds(r.BookingReply, api.post(f"/bookings/{uid}/cancel", {"reason": "x"}).body)
     holds(r.HistoryReply, api.get(f"/bookings/{uid}/history").body)
     holds(r.Problem, public.post("/bookings", {"eventTypeId": event_type}).body)
+    project()
+    holds(r.AgendaReply, api.get("/agenda").body)
+    holds(r.StatsReply, api.get("/agenda/stats?groupBy=eventType").body)
 
 
 def test_openapi_document_describes_every_route(public: Api) -> None:
@@ -55,6 +59,8 @@ def test_openapi_document_describes_every_route(public: Api) -> None:
         "/api/v1/bookings/{uid}/history",
         "/api/v1/bookings/{uid}/reschedule",
         "/api/v1/bookings/{uid}/cancel",
+        "/api/v1/agenda",
+        "/api/v1/agenda/stats",
     }
     create = doc["paths"]["/api/v1/bookings"]["post"]
     assert "application/problem+json" in create["responses"]["409"]["content"]

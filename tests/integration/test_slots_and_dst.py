@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -119,12 +120,15 @@ def test_kiritimati_invitee_sees_new_york_evening_under_the_next_date(
     assert seen == {"2026-11-02": [f"2026-11-02T{h}:00:00+14:00" for h in range(13, 19)]}
 
 
-def test_booked_slots_disappear_and_dates_without_slots_are_omitted(api: Api, public: Api) -> None:
+def test_booked_slots_disappear_and_dates_without_slots_are_omitted(
+    api: Api, public: Api, project: Callable[[], None]
+) -> None:
     event_type = make_event_type(api, make_host(api))  # Berlin, weekdays 09:00-17:00; clock Mon 2026-01-05 08:00Z
     week = _slots(public, event_type, "2026-01-06", "2026-01-12", "Europe/Berlin")
     assert sorted(week) == ["2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-12"]
     assert len(week["2026-01-06"]) == 16
     public.post("/bookings", {"eventTypeId": event_type, "start": week["2026-01-06"][0], "attendee": attendee()})
+    project()
     after = _slots(public, event_type, "2026-01-06", "2026-01-06", "Europe/Berlin")
     assert after["2026-01-06"] == week["2026-01-06"][1:]
 

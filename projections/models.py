@@ -1,0 +1,119 @@
+"""The read models' tables. Each can be dropped and rebuilt from the event store at any time."""
+
+from django.db import models
+
+
+class AgendaEntry(models.Model):
+    """One row per booking, for hosts' agendas and analysts' queries."""
+
+    uid = models.UUIDField(primary_key=True)
+    organisation_id = models.UUIDField()
+    host_id = models.UUIDField()
+    event_type_id = models.UUIDField()
+    title = models.CharField(max_length=200)
+    attendee_name = models.CharField(max_length=200)
+    attendee_email = models.CharField(max_length=254)
+    attendee_time_zone = models.CharField(max_length=64)
+    host_time_zone = models.CharField(max_length=64)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    start_local = models.CharField(max_length=32)  # RFC 3339 in the host's zone
+    end_local = models.CharField(max_length=32)
+    local_date = models.DateField()  # host-local date of the start
+    minutes = models.IntegerField()
+    status = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.IntegerField()  # the booking aggregate version this row reflects
+
+    class Meta:
+        db_table = "agenda_entry"
+        indexes = [
+            models.Index(fields=["organisation_id", "local_date", "start"], name="agenda_org_day"),
+            models.Index(fields=["host_id", "local_date", "start"], name="agenda_host_day"),
+        ]
+
+
+class AgendaHost(models.Model):
+    """What the agenda needs to know of hosts (their zone), kept from host events."""
+
+    id = models.UUIDField(primary_key=True)
+    organisation_id = models.UUIDField()
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64)
+    version = models.IntegerField()
+
+    class Meta:
+        db_table = "agenda_host"
+
+
+class AgendaEventType(models.Model):
+    id = models.UUIDField(primary_key=True)
+    host_id = models.UUIDField()
+    title = models.CharField(max_length=200)
+    version = models.IntegerField()
+
+    class Meta:
+        db_table = "agenda_event_type"
+
+
+class AvailabilityDay(models.Model):
+    """Which host and local date a calendar-day aggregate stands for, and how far it is applied."""
+
+    id = models.UUIDField(primary_key=True)
+    host_id = models.UUIDField()
+    local_date = models.DateField()
+    version = models.IntegerField()
+
+    class Meta:
+        db_table = "availability_day"
+
+
+class AvailabilityHold(models.Model):
+    """A booking's hold on one host-local date: the busy interval with buffers."""
+
+    id = models.BigAutoField(primary_key=True)
+    host_id = models.UUIDField()
+    local_date = models.DateField()
+    booking_uid = models.UUIDField()
+    event_type_id = models.UUIDField()
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    blocked_start = models.DateTimeField()
+    blocked_end = models.DateTimeField()
+    start_date = models.DateField()  # host-local date of the start, which daily limits count by
+
+    class Meta:
+        db_table = "availability_hold"
+        constraints = [
+            models.UniqueConstraint(fields=["host_id", "local_date", "booking_uid"], name="availability_hold_once")
+        ]
+
+
+class ProjectionPosition(models.Model):
+    """How far each view has read the event log; written in the same transaction as its rows."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    position = models.BigIntegerField(default=0)
+    last_event_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "projection_position"
+
+
+class DeadLetter(models.Model):
+    """An event a view gave up on after repeated failures, with the error, for ops to inspect."""
+
+    projection = models.CharField(max_length=64)
+    position = models.BigIntegerField()
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=64)
+    aggregate_id = models.UUIDField()
+    attempts = models.IntegerField()
+    error = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "projection_dead_letter"
+        constraints = [models.UniqueConstraint(fields=["projection", "event_id"], name="dead_letter_once")]

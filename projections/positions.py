@@ -1,0 +1,31 @@
+"""Each view's read position, moved only in the transaction that wrote its rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from projections.models import ProjectionPosition
+
+
+class PositionMoved(Exception):
+    """Someone else (a replay's swap) moved the position; reload it and carry on from there."""
+
+
+def current(name: str) -> int:
+    row, _ = ProjectionPosition.objects.get_or_create(name=name)
+    return int(row.position)
+
+
+def advance(name: str, expected: int, position: int, last_event_at: datetime) -> None:
+    """Compare-and-set: call inside the transaction that applied the events up to `position`."""
+    moved = ProjectionPosition.objects.filter(name=name, position=expected).update(
+        position=position, last_event_at=last_event_at
+    )
+    if moved != 1:
+        raise PositionMoved(name)
+
+
+def reset(name: str, position: int, last_event_at: datetime | None) -> None:
+    ProjectionPosition.objects.update_or_create(
+        name=name, defaults={"position": position, "last_event_at": last_event_at}
+    )

@@ -1,0 +1,132 @@
+"""The only way the rest of Slotwise reads the views."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from booking.domain.availability import Reservation
+from projections.models import AgendaEntry, AvailabilityHold, ProjectionPosition
+
+GROUPS = {"day": "local_date", "host": "host_id", "eventType": "event_type_id"}
+
+
+def wait_for(views: Iterable[str], position: int, timeout: float = 2.0) -> bool:
+    """Read-your-writes: wait (bounded) until every view has applied `position`."""
+    names = list(views)
+    deadline = time.monotonic() + timeout
+    while True:
+        done = ProjectionPosition.objects.filter(name__in=names, position__gte=position).count()
+        if done == len(names):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+def holds(host_id: UUID, dates: list[date]) -> list[Reservation]:
+    """A host's reservations touching the given local dates, each once."""
+    rows = AvailabilityHold.objects.filter(host_id=host_id, local_date__in=dates)
+    found = {
+        row.booking_uid: Reservation(
+            booking_uid=row.booking_uid,
+            event_type_id=row.event_type_id,
+            start=row.start,
+            end=row.end,
+            blocked_start=row.blocked_start,
+            blocked_end=row.blocked_end,
+            start_date=row.start_date,
+        )
+        for row in rows
+    }
+    return list(found.values())
+
+
+def _entries(
+    organisation_id: UUID, host_id: UUID | None, first: date | None, last: date | None
+) -> QuerySet[AgendaEntry]:
+    entries = AgendaEntry.objects.filter(organisation_id=organisation_id)
+    if host_id is not None:
+        entries = entries.filter(host_id=host_id)
+    if first is not None:
+        entries = entries.filter(local_date__gte=first)
+    if last is not None:
+        entries = entries.filter(local_date__lte=last)
+    return entries
+
+
+def agenda_for(
+    organisation_id: UUID,
+    *,
+    host_id: UUID | None = None,
+    first: date | None = None,
+    last: date | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[AgendaEntry], str | None]:
+    """Entries in start order; `cursor` continues after the last entry of the previous page."""
+    entries = _entries(organisation_id, host_id, first, last)
+    if status is not None:
+        entries = entries.filter(status=status)
+    if q:
+        entries = entries.filter(Q(attendee_name__icontains=q) | Q(attendee_email__icontains=q) | Q(title__icontains=q))
+    if cursor is not None:
+        after_start, after_uid = decode_cursor(cursor)
+        entries = entries.filter(Q(start__gt=after_start) | Q(start=after_start, uid__gt=after_uid))
+    page = list(entries.order_by("start", "uid")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (encode_cursor(page[-1]) if more else None)
+
+
+def agenda_stats(
+    organisation_id: UUID,
+    group_by: str,
+    *,
+    host_id: UUID | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[dict[str, Any]]:
+    key = GROUPS[group_by]
+    rows = (
+        _entries(organisation_id, host_id, first, last)
+        .values(key)
+        .annotate(
+            bookings=Count("uid", filter=Q(status="accepted")),
+            cancelled=Count("uid", filter=Q(status="cancelled")),
+            booked_minutes=Sum("minutes", filter=Q(status="accepted")),
+        )
+        .order_by(key)
+    )
+    return [
+        {
+            "key": str(row[key]) if not isinstance(row[key], date) else row[key].isoformat(),
+            "bookings": row["bookings"],
+            "cancelled": row["cancelled"],
+            "bookedMinutes": row["booked_minutes"] or 0,
+        }
+        for row in rows
+    ]
+
+
+def encode_cursor(entry: AgendaEntry) -> str:
+    raw = json.dumps([entry.start.isoformat(), str(entry.uid)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """Raises ValueError for anything this API did not issue."""
+    try:
+        start, uid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(start), UUID(uid)
+    except (ValueError, TypeError) as error:
+        raise ValueError("not a cursor this API issued") from error

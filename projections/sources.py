@@ -1,0 +1,23 @@
+"""Where projectors read events from: the event store's log directly (the embedded default)."""
+
+from __future__ import annotations
+
+from booking.application import Slotwise
+from booking.public_events import envelope
+from projections.envelope import Envelope
+
+
+class LogSource:
+    """Pages through the notification log in order. Gaps (rolled-back inserts) are permanent
+    and harmless: the store's insert lock makes commit order equal id order, so a page never
+    skips an event that appears later below its last id."""
+
+    def __init__(self, app: Slotwise) -> None:
+        self.app = app
+
+    def read(self, after: int, limit: int) -> list[Envelope]:
+        notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
+        return [Envelope.from_message(envelope(self.app.mapper.to_domain_event(n), n.id)) for n in notifications]
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0

@@ -1,0 +1,187 @@
+"""The read side on the embedded transport (the log): live equals replay, redelivery changes
+nothing, poison events are parked, and a replay swaps in without a read error."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from booking.application import Slotwise
+from booking.domain.errors import DomainError
+from booking.domain.schedule import WEEKDAYS, Schedule
+from projections import positions
+from projections.models import AgendaEntry, DeadLetter
+from projections.projector import Projector
+from projections.replay import replay
+from projections.selectors import agenda_for
+from projections.sources import LogSource
+from projections.status import view_statuses
+from projections.views import VIEWS
+from projections.views.agenda import Agenda
+from tests.integration.views_support import snapshots, start_afresh
+from tests.support import Clock
+
+ATTENDEE = {"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"}
+
+
+class Scene:
+    """An organisation with a host and event types, and helpers to book on a grid."""
+
+    def __init__(self, app: Slotwise, zone: str = "Europe/Berlin", event_types: int = 2) -> None:
+        self.app = app
+        self.org = app.register_organisation(f"org-{uuid4().hex[:10]}")
+        self.host = app.register_host(self.org, "Ada", "ada@example.com", zone).subject.id
+        always = {d: [{"start": "00:00", "end": "24:00"}] for d in WEEKDAYS}
+        app.change_schedule(self.org, self.host, Schedule.parse(always, []))
+        self.event_types = [
+            app.create_event_type(
+                self.org,
+                self.host,
+                {"slug": f"t{i}", "title": f"Type {i}", "length_in_minutes": 30, "booking_window_days": 730},
+            ).subject.id
+            for i in range(event_types)
+        ]
+        self.bookings: list = []
+
+    def start(self, n: int) -> datetime:
+        return datetime(2026, 2, 2, tzinfo=UTC) + timedelta(minutes=30 * n)
+
+
+commands = st.lists(
+    st.one_of(
+        st.tuples(st.just("book"), st.integers(0, 1), st.integers(0, 200)),
+        st.tuples(st.just("move"), st.integers(0, 30), st.integers(0, 200)),
+        st.tuples(st.just("cancel"), st.integers(0, 30), st.just(0)),
+        st.tuples(st.just("retitle"), st.integers(0, 1), st.integers(0, 9)),
+        st.tuples(st.just("project"), st.integers(1, 7), st.just(0)),
+    ),
+    min_size=5,
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(steps=commands)
+def test_live_views_equal_replayed_views(app: Slotwise, clock: Clock, steps: list[tuple[str, int, int]]) -> None:
+    start_afresh(app)
+    scene = Scene(app)
+    live = {name: Projector(view, LogSource(app), batch_size=3) for name, view in VIEWS.items()}
+    for action, a, b in steps:
+        try:
+            if action == "book":
+                scene.bookings.append(app.book_slot(scene.event_types[a], scene.start(b), ATTENDEE).subject.id)
+            elif action == "move" and scene.bookings:
+                app.reschedule_booking(scene.bookings[a % len(scene.bookings)], scene.start(b))
+            elif action == "cancel" and scene.bookings:
+                app.cancel_booking(scene.bookings[a % len(scene.bookings)], "x")
+            elif action == "retitle":
+                app.update_event_type(scene.org, scene.event_types[a], {"title": f"Title {b}"})
+            elif action == "project":
+                for projector in live.values():
+                    for _ in range(a):
+                        projector.step()
+        except DomainError:
+            pass  # refused commands write nothing; the views must agree on that too
+    for projector in live.values():
+        projector.catch_up()
+    built_live = snapshots()
+    for view in VIEWS.values():
+        replay(view, LogSource(app))
+    assert snapshots() == built_live
+
+
+def test_delivering_every_event_twice_changes_nothing(app: Slotwise) -> None:
+    scene = Scene(app)
+    first = app.book_slot(scene.event_types[0], scene.start(1), ATTENDEE).subject.id
+    app.book_slot(scene.event_types[1], scene.start(3), ATTENDEE)
+    app.reschedule_booking(first, scene.start(5))
+    app.cancel_booking(first, "x")
+    app.update_event_type(scene.org, scene.event_types[1], {"title": "Renamed"})
+    for view in VIEWS.values():
+        Projector(view, LogSource(app)).catch_up()
+    once = snapshots()
+    for view in VIEWS.values():  # forget every position: everything arrives a second time
+        positions.reset(view.name, 0, None)
+        Projector(view, LogSource(app), batch_size=2).catch_up()
+    assert snapshots() == once
+    assert AgendaEntry.objects.count() == 2
+
+
+class FragileAgenda(Agenda):
+    """The agenda with a handler that always fails on cancellations (a poison event)."""
+
+    handlers = {**Agenda.handlers, "booking.cancelled": lambda view, e, t: 1 / 0}
+
+
+def test_a_poison_event_is_dead_lettered_and_the_projector_goes_on(app: Slotwise) -> None:
+    scene = Scene(app)
+    doomed = app.book_slot(scene.event_types[0], scene.start(1), ATTENDEE).subject.id
+    app.cancel_booking(doomed, "x")
+    later = app.book_slot(scene.event_types[0], scene.start(4), ATTENDEE).subject.id
+    projector = Projector(FragileAgenda(), LogSource(app), max_attempts=3, backoff=0)
+    projector.catch_up()
+    [dead] = DeadLetter.objects.filter(projection="agenda")
+    assert dead.event_type == "booking.cancelled" and dead.attempts == 3 and "ZeroDivisionError" in dead.error
+    assert AgendaEntry.objects.get(uid=later).status == "accepted"  # it went on past the poison
+    assert AgendaEntry.objects.get(uid=doomed).status == "accepted"  # the parked event was not applied
+    agenda = next(s for s in view_statuses(app, datetime.now(UTC)) if s.name == "agenda")
+    assert agenda.dead_letters == 1 and agenda.lag_events == 0
+
+
+def test_replay_while_bookings_arrive_swaps_in_a_complete_view_without_read_errors(app: Slotwise) -> None:
+    scene = Scene(app, event_types=1)
+    for n in range(60):
+        app.book_slot(scene.event_types[0], scene.start(n), ATTENDEE)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    reads = [0]
+
+    def in_thread(work):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            try:
+                work()
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        return threading.Thread(target=run)
+
+    def write() -> None:
+        for n in range(60, 140):
+            app.book_slot(scene.event_types[0], scene.start(n), ATTENDEE)
+
+    def read() -> None:
+        while not stop.is_set():
+            agenda_for(scene.org, limit=200)
+            reads[0] += 1
+
+    live = Projector(VIEWS["agenda"], LogSource(app), batch_size=20)
+    threads = [in_thread(write), in_thread(read), in_thread(lambda: live.run_forever(stop, idle=0.01))]
+    for t in threads:
+        t.start()
+    try:
+        replay(VIEWS["agenda"], LogSource(app), batch_size=25)
+        threads[0].join(120)
+        head = app.recorder.max_notification_id()
+        for _ in range(600):
+            if positions.current("agenda") >= head:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert errors == []
+    assert reads[0] > 0
+    assert AgendaEntry.objects.filter(organisation_id=scene.org).count() == 140
+    live_rows = snapshots()["agenda"]
+    replay(VIEWS["agenda"], LogSource(app))
+    assert snapshots()["agenda"] == live_rows
