@@ -20,8 +20,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo --port $(PORT)
-	exec $(VENV)/bin/gunicorn booking.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
-		--worker-class gthread --log-level warning
+	exec $(PY) manage.py serve --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
 test: install test-unit test-sqlite test-postgres
 

@@ -27,7 +27,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server_env() -> dict[str, str]:
+def django_env() -> dict[str, str]:
+    """The environment a child process needs to use this test's databases."""
     db = connections["default"].settings_dict
     env = {**os.environ, "SLOTWISE_SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "booking.settings"}
     if db["ENGINE"].endswith("postgresql"):
@@ -63,7 +64,7 @@ def gunicorn(workers: int = 2, threads: int = 16) -> Iterator[str]:
             "warning",
         ],
         cwd=ROOT,
-        env=_server_env(),
+        env=django_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

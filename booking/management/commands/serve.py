@@ -1,0 +1,85 @@
+"""Serve the API and keep the views current: gunicorn plus one projector process per view.
+
+Projectors run beside the web workers, once each (never once per worker). A projector that
+dies is restarted with backoff; when gunicorn stops, everything stops.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from projections.views import VIEWS
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Command(BaseCommand):
+    help = "Serve the API with gunicorn and run one projector per view beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--workers", default="2")
+        parser.add_argument("--threads", default="8")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bin_dir = Path(sys.executable).parent
+        web = subprocess.Popen(  # noqa: S603 - our own fixed command line
+            [
+                str(bin_dir / "gunicorn"),
+                "booking.wsgi",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                options["workers"],
+                "--threads",
+                options["threads"],
+                "--worker-class",
+                "gthread",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+        )
+        projectors = {name: self._projector(name) for name in VIEWS}
+        stopping = False
+
+        def stop(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        restarts: dict[str, int] = dict.fromkeys(VIEWS, 0)
+        try:
+            while not stopping and web.poll() is None:
+                for name, proc in projectors.items():
+                    if proc.poll() is not None:
+                        restarts[name] += 1
+                        delay = min(2 ** restarts[name], 30)
+                        self.stderr.write(f"projector {name} exited ({proc.returncode}); restarting in {delay}s")
+                        time.sleep(delay)
+                        projectors[name] = self._projector(name)
+                time.sleep(0.5)
+        finally:
+            for proc in (web, *projectors.values()):
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in (web, *projectors.values()):
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if web.returncode not in (0, -signal.SIGTERM, None) and not stopping:
+            raise SystemExit(web.returncode)
+
+    @staticmethod
+    def _projector(name: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "manage.py", "run_projector", name], cwd=ROOT)  # noqa: S603
