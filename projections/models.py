@@ -117,3 +117,17 @@ class DeadLetter(models.Model):
     class Meta:
         db_table = "projection_dead_letter"
         constraints = [models.UniqueConstraint(fields=["projection", "event_id"], name="dead_letter_once")]
+
+
+class ConsumerOffset(models.Model):
+    """A Kafka-fed view's progress per partition, written in the transaction that applied it."""
+
+    view = models.CharField(max_length=64)
+    topic = models.CharField(max_length=200)
+    partition = models.IntegerField()
+    offset = models.BigIntegerField()  # the last offset applied
+    position = models.BigIntegerField()  # the log position of that message
+
+    class Meta:
+        db_table = "projection_consumer_offset"
+        constraints = [models.UniqueConstraint(fields=["view", "topic", "partition"], name="consumer_offset_once")]

@@ -26,6 +26,13 @@ def advance(name: str, expected: int, position: int, last_event_at: datetime) ->
 
 
 def reset(name: str, position: int, last_event_at: datetime | None) -> None:
-    ProjectionPosition.objects.update_or_create(
-        name=name, defaults={"position": position, "last_event_at": last_event_at}
-    )
+    defaults: dict[str, object] = {"position": position}
+    if last_event_at is not None:
+        defaults["last_event_at"] = last_event_at
+    ProjectionPosition.objects.update_or_create(name=name, defaults=defaults)
+
+
+def lock(name: str) -> int:
+    """Locks a view's position row for this transaction and returns the position."""
+    ProjectionPosition.objects.get_or_create(name=name)
+    return int(ProjectionPosition.objects.select_for_update().get(name=name).position)

@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 
 from projections import positions
 from projections.envelope import Envelope
+from projections.models import ConsumerOffset
 from projections.sources import LogSource
 from projections.views.base import View
 
@@ -47,6 +48,9 @@ def replay(view: View, source: LogSource, batch_size: int = 1000, progress: Prog
     try:
         position, last = _fill(view, source, staged, 0, None, batch_size, progress)
         with transaction.atomic():
+            # Kafka consumers' offsets go with the old rows: they start over and skip what the
+            # new view already holds. Offsets first, then tables: the order consumers lock in.
+            list(ConsumerOffset.objects.select_for_update().filter(view=view.name))
             _hold_writers(view)
             # the tail that arrived while filling, then the swap, all in one transaction
             position, last = _fill(view, source, staged, position, last, batch_size, progress)
@@ -56,6 +60,7 @@ def replay(view: View, source: LogSource, batch_size: int = 1000, progress: Prog
                     columns = ", ".join(connection.ops.quote_name(c) for c in _copied_columns(model))
                     cursor.execute(f"DELETE FROM {live}")
                     cursor.execute(f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {copy}")
+            ConsumerOffset.objects.filter(view=view.name).delete()
             positions.reset(view.name, position, last.occurred_at if last else None)
     finally:
         with connection.schema_editor() as editor:

@@ -1,0 +1,79 @@
+"""Applying events to a view, whatever carried them: a failing event is counted, and after
+`max_attempts` it is dead-lettered (in the caller's transaction) so the view can go on.
+
+Database outages are not the event's fault: they propagate, to be waited out, and never
+dead-letter anything."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import InterfaceError, OperationalError, transaction
+
+from projections.envelope import Envelope
+from projections.models import DeadLetter
+from projections.views.base import Tables, View
+
+log = logging.getLogger("slotwise.projector")
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@dataclass
+class Applier:
+    view: View
+    max_attempts: int = 5
+    attempts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def live_tables(self) -> Tables:
+        return {model: model for model in self.view.models}
+
+    def apply(self, batch: list[Envelope]) -> tuple[list[Envelope], Envelope | None]:
+        """Applies events in order until one fails; returns those moved past and the failed one.
+
+        Call inside a transaction; each event gets a savepoint, so a failure leaves no partial rows.
+        """
+        applied: list[Envelope] = []
+        for event in batch:
+            try:
+                with transaction.atomic():
+                    self.view.apply(event, self.live_tables)
+            except TRANSIENT:
+                raise
+            except Exception as error:  # an event this view cannot apply: count it
+                if not self._give_up(event, error):
+                    return applied, event
+            applied.append(event)
+        return applied, None
+
+    def failures(self, event: Envelope) -> int:
+        return self.attempts.get(str(event.event_id), 0)
+
+    def _give_up(self, event: Envelope, error: Exception) -> bool:
+        key = str(event.event_id)
+        self.attempts[key] = self.attempts.get(key, 0) + 1
+        context = {
+            "view": self.view.name,
+            "position": event.position,
+            "eventType": event.type,
+            "attempt": self.attempts[key],
+            "error": repr(error),
+        }
+        if self.attempts[key] < self.max_attempts:
+            log.warning("event failed; will retry", extra=context)
+            return False
+        DeadLetter.objects.get_or_create(
+            projection=self.view.name,
+            event_id=event.event_id,
+            defaults={
+                "position": event.position,
+                "event_type": event.type,
+                "aggregate_id": event.aggregate_id,
+                "attempts": self.attempts[key],
+                "error": repr(error),
+            },
+        )
+        log.error("event dead-lettered", extra=context)
+        del self.attempts[key]
+        return True

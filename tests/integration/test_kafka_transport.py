@@ -1,0 +1,263 @@
+"""The production transport: relay -> Kafka (a real Kafka-protocol broker) -> projectors.
+
+Live (through Kafka) equals replay; every message twice changes nothing; the relay and a
+projector killed with SIGKILL mid-stream lose nothing and apply nothing twice; a broker that
+is down at first delays the views but loses nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from booking.application import Slotwise
+from booking.domain.errors import DomainError
+from booking.domain.schedule import WEEKDAYS, Schedule
+from projections import positions
+from projections.kafka_projector import KafkaProjector, consumer
+from projections.models import AgendaEntry
+from projections.relay import RELAY, Relay, ensure_topic, producer
+from projections.replay import replay
+from projections.sources import LogSource
+from projections.views import VIEWS
+from tests.integration.kafka_broker import tansu
+from tests.integration.server import ROOT, django_env, free_port
+from tests.integration.views_support import snapshots
+
+ATTENDEE = {"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"}
+
+
+@pytest.fixture
+def kafka() -> Iterator[str]:
+    with tansu() as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture
+def topic(kafka: str) -> str:
+    name = f"slotwise.booking-events.v1.{uuid4().hex[:8]}"
+    ensure_topic(kafka, name, 3)
+    return name
+
+
+def _scene(app: Slotwise, slug: str = "t") -> tuple[object, object, list[object]]:
+    org = app.register_organisation(f"org-{uuid4().hex[:10]}")
+    host = app.register_host(org, "Ada", "ada@example.com", "Europe/Berlin").subject.id
+    app.change_schedule(org, host, Schedule.parse({d: [{"start": "00:00", "end": "24:00"}] for d in WEEKDAYS}, []))
+    types = [
+        app.create_event_type(
+            org, host, {"slug": f"{slug}{i}", "title": f"Type {i}", "length_in_minutes": 30, "booking_window_days": 730}
+        ).subject.id
+        for i in range(2)
+    ]
+    return org, host, types
+
+
+def _start(n: int) -> datetime:
+    return datetime(2026, 2, 2, tzinfo=UTC) + timedelta(minutes=30 * n)
+
+
+def _until(condition: Callable[[], bool], timeout: float = 90, tick: Callable[[], object] | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if tick is not None:
+            tick()
+        else:
+            time.sleep(0.02)
+    return False
+
+
+class Pipeline:
+    """The relay, stepped by hand, and one consumer per view, each polling in its own thread as
+    it would in its own process."""
+
+    def __init__(self, app: Slotwise, kafka: str, topic: str) -> None:
+        self.app = app
+        self.relay = Relay(app, producer(kafka), topic, batch_size=7)
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self.threads = [threading.Thread(target=self._consume, args=(name, kafka, topic)) for name in VIEWS]
+        for thread in self.threads:
+            thread.start()
+
+    def _consume(self, name: str, kafka: str, topic: str) -> None:
+        kafka_consumer = consumer(kafka, name)
+        try:
+            KafkaProjector(VIEWS[name], kafka_consumer, topic).run_forever(self.stop)
+        except BaseException as error:  # reported by settle()
+            self.errors.append(error)
+        finally:
+            kafka_consumer.close()
+            connection.close()
+
+    def flow(self, pages: int) -> None:
+        for _ in range(pages):
+            self.relay.step()
+
+    def settle(self) -> None:
+        head = self.app.recorder.max_notification_id() or 0
+        assert _until(lambda: positions.current(RELAY) >= head, tick=self.relay.step)
+        assert _until(lambda: all(positions.current(name) >= head for name in VIEWS) or bool(self.errors))
+        assert self.errors == []
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(30)
+        self.relay.producer.close(timeout=5)
+
+
+@pytest.fixture
+def pipeline(app: Slotwise, kafka: str, topic: str) -> Iterator[Pipeline]:
+    made = Pipeline(app, kafka, topic)
+    yield made
+    made.close()
+
+
+commands = st.lists(
+    st.one_of(
+        st.tuples(st.just("book"), st.integers(0, 1), st.integers(0, 120)),
+        st.tuples(st.just("move"), st.integers(0, 20), st.integers(0, 120)),
+        st.tuples(st.just("cancel"), st.integers(0, 20), st.just(0)),
+        st.tuples(st.just("retitle"), st.integers(0, 1), st.integers(0, 9)),
+        st.tuples(st.just("flow"), st.integers(0, 3), st.integers(0, 3)),
+    ),
+    min_size=5,
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(steps=commands)
+def test_views_built_through_kafka_equal_replayed_views(
+    app: Slotwise, pipeline: Pipeline, steps: list[tuple[str, int, int]]
+) -> None:
+    org, _, types = _scene(app, slug=f"s{uuid4().hex[:6]}-")
+    bookings: list = []
+    for action, a, b in steps:
+        try:
+            if action == "book":
+                bookings.append(app.book_slot(types[a], _start(b), ATTENDEE).subject.id)
+            elif action == "move" and bookings:
+                app.reschedule_booking(bookings[a % len(bookings)], _start(b))
+            elif action == "cancel" and bookings:
+                app.cancel_booking(bookings[a % len(bookings)], "x")
+            elif action == "retitle":
+                app.update_event_type(org, types[a], {"title": f"Title {b}"})
+            elif action == "flow":
+                pipeline.flow(a)
+        except DomainError:
+            pass
+    pipeline.settle()
+    live = snapshots()
+    for view in VIEWS.values():
+        replay(view, LogSource(app))  # also forgets the consumers' offsets: the next example starts them over
+    assert snapshots() == live
+
+
+def test_every_message_twice_changes_nothing(app: Slotwise, pipeline: Pipeline) -> None:
+    org, _, types = _scene(app)
+    made = [app.book_slot(types[n % 2], _start(n), ATTENDEE).subject.id for n in range(12)]
+    app.reschedule_booking(made[0], _start(40))
+    app.cancel_booking(made[1], "x")
+    app.update_event_type(org, types[1], {"title": "Renamed"})
+    pipeline.settle()
+    once = snapshots()
+    positions.reset(RELAY, 0, None)  # the relay forgets its position: every message is published again
+    pipeline.settle()
+    time.sleep(2)  # let the consumers take in every duplicate
+    assert pipeline.errors == []
+    assert snapshots() == once
+    assert AgendaEntry.objects.count() == 12
+
+
+def _command(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def test_relay_and_projector_killed_mid_stream_lose_nothing_and_double_nothing(
+    app: Slotwise, kafka: str, topic: str
+) -> None:
+    _, _, types = _scene(app)
+    uids = [app.book_slot(types[0], _start(n), ATTENDEE).subject.id for n in range(300)]
+    for uid in uids[::4]:
+        app.cancel_booking(uid, "x")
+    head = app.recorder.max_notification_id() or 0
+    env = {
+        **django_env(),
+        "SLOTWISE_KAFKA_BOOTSTRAP": kafka,
+        "SLOTWISE_KAFKA_TOPIC": topic,
+        "SLOTWISE_LOG_LEVEL": "WARNING",
+    }
+    leader = _command("relay_events", "--batch-size", "3", env=env)
+    assert _until(lambda: positions.current(RELAY) > 0, timeout=30), "the relay never published"
+    standby = _command("relay_events", "--batch-size", "3", env=env)  # waits for the lock
+    os.kill(leader.pid, signal.SIGKILL)
+    leader.wait(10)
+    relay_at_kill = positions.current(RELAY)
+    projector = _command("run_projector", "agenda", "--source", "kafka", env=env)
+    try:
+        assert 0 < relay_at_kill < head, f"relay killed at {relay_at_kill} of {head}: not mid-stream"
+        assert _until(lambda: AgendaEntry.objects.count() > 0, timeout=60), "the projector never applied anything"
+        os.kill(projector.pid, signal.SIGKILL)
+        projector.wait(10)
+        assert AgendaEntry.objects.count() < 300, "the projector finished before it could be killed"
+        projector = _command("run_projector", "agenda", "--source", "kafka", env=env)
+        assert _until(lambda: positions.current(RELAY) >= head, timeout=60), "the standby relay did not take over"
+        assert _until(lambda: positions.current("agenda") >= head, timeout=90), "the agenda did not catch up"
+    finally:
+        for proc in (standby, projector):
+            proc.terminate()
+            proc.wait(20)
+    assert AgendaEntry.objects.count() == 300
+    assert AgendaEntry.objects.filter(status="cancelled").count() == len(uids[::4])
+    live = snapshots()["agenda"]
+    replay(VIEWS["agenda"], LogSource(app))
+    assert snapshots()["agenda"] == live
+
+
+def test_a_broker_that_is_down_delays_the_views_and_loses_nothing(app: Slotwise) -> None:
+    port = free_port()
+    _, _, types = _scene(app)
+    for n in range(10):
+        app.book_slot(types[0], _start(n), ATTENDEE)
+    env = {
+        **django_env(),
+        "SLOTWISE_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}",
+        "SLOTWISE_LOG_LEVEL": "WARNING",
+        "SLOTWISE_KAFKA_TOPIC": "slotwise.booking-events.v1",
+    }
+    relay = _command("relay_events", env=env)
+    try:
+        time.sleep(3)  # the relay keeps retrying: nothing to publish to
+        assert positions.current(RELAY) == 0
+        with tansu(port):
+            head = app.recorder.max_notification_id() or 0
+            assert _until(lambda: positions.current(RELAY) >= head, timeout=60), "nothing relayed after recovery"
+            projector = _command("run_projector", "agenda", "--source", "kafka", env=env)
+            try:
+                assert _until(lambda: AgendaEntry.objects.count() == 10, timeout=60)
+            finally:
+                projector.terminate()
+                projector.wait(20)
+    finally:
+        relay.terminate()
+        relay.wait(20)
