@@ -39,6 +39,8 @@ class Projector:
             return 0
         try:
             with transaction.atomic():
+                if positions.lock(self.view.name) != start:  # serialises us with a replay's swap
+                    raise positions.PositionMoved(self.view.name)
                 applied, failed = self.applier.apply(batch)
                 if applied:
                     positions.advance(self.view.name, start, applied[-1].position, applied[-1].occurred_at)

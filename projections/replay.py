@@ -48,8 +48,10 @@ def replay(view: View, source: LogSource, batch_size: int = 1000, progress: Prog
     try:
         position, last = _fill(view, source, staged, 0, None, batch_size, progress)
         with transaction.atomic():
-            # Kafka consumers' offsets go with the old rows: they start over and skip what the
-            # new view already holds. Offsets first, then tables: the order consumers lock in.
+            # Lock order, shared with every writer of a view: position, Kafka offsets, tables.
+            # The consumers' offsets go with the old rows: they start over and skip what the new
+            # view already holds.
+            positions.lock(view.name)
             list(ConsumerOffset.objects.select_for_update().filter(view=view.name))
             _hold_writers(view)
             # the tail that arrived while filling, then the swap, all in one transaction

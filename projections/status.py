@@ -7,6 +7,7 @@ from datetime import datetime
 
 from booking.application import Slotwise
 from projections.models import DeadLetter, ProjectionPosition
+from projections.relay import RELAY
 from projections.views import VIEWS
 
 
@@ -21,11 +22,12 @@ class ViewStatus:
 
 
 def view_statuses(app: Slotwise, now: datetime) -> list[ViewStatus]:
+    """Every view, and the Kafka relay once it has run (its lag is the transport's)."""
     head = app.recorder.max_notification_id() or 0
     head_at = _occurred_at(app, head)
     rows = {row.name: row for row in ProjectionPosition.objects.all()}
     statuses = []
-    for name in sorted(VIEWS):
+    for name in [*sorted(VIEWS), *([RELAY] if RELAY in rows else [])]:
         row = rows.get(name)
         position = row.position if row else 0
         lag_seconds = None
