@@ -33,7 +33,7 @@ from projections.views.base import View
 log = logging.getLogger("slotwise.projector")
 
 
-def consumer(bootstrap: str, view: str) -> KafkaConsumer:
+def consumer(bootstrap: str, view: str, batch_size: int = 500) -> KafkaConsumer:
     return KafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=f"slotwise-view-{view}",
@@ -43,7 +43,7 @@ def consumer(bootstrap: str, view: str) -> KafkaConsumer:
         session_timeout_ms=6000,
         heartbeat_interval_ms=1000,
         max_poll_interval_ms=60_000,
-        max_poll_records=500,
+        max_poll_records=batch_size,
     )
 
 

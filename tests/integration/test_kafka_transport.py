@@ -213,7 +213,7 @@ def test_relay_and_projector_killed_mid_stream_lose_nothing_and_double_nothing(
     os.kill(leader.pid, signal.SIGKILL)
     leader.wait(10)
     relay_at_kill = positions.current(RELAY)
-    projector = _command("run_projector", "agenda", "--source", "kafka", env=env)
+    projector = _command("run_projector", "agenda", "--source", "kafka", "--batch-size", "20", env=env)
     try:
         assert 0 < relay_at_kill < head, f"relay killed at {relay_at_kill} of {head}: not mid-stream"
         assert _until(lambda: AgendaEntry.objects.count() > 0, timeout=60), "the projector never applied anything"

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         if options["source"] == "kafka":
             bootstrap, topic = settings.SLOTWISE_KAFKA_BOOTSTRAP, settings.SLOTWISE_KAFKA_TOPIC
             self.stderr.write(f"projector {view.name}: consuming {topic} from {bootstrap}")
-            kafka = consumer(bootstrap, view.name)
+            kafka = consumer(bootstrap, view.name, options["batch_size"])
             try:
                 KafkaProjector(view, kafka, topic).run_forever(stop)
             finally:
