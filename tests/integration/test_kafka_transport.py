@@ -14,17 +14,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from booking.application import Slotwise
-from booking.domain.errors import DomainError
-from booking.domain.schedule import WEEKDAYS, Schedule
 from projections import positions
 from projections.kafka_projector import KafkaProjector, consumer
 from projections.models import AgendaEntry
@@ -34,9 +30,7 @@ from projections.sources import LogSource
 from projections.views import VIEWS
 from tests.integration.kafka_broker import tansu
 from tests.integration.server import ROOT, django_env, free_port
-from tests.integration.views_support import snapshots
-
-ATTENDEE = {"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"}
+from tests.integration.views_support import ATTENDEE, Scene, commands, snapshots
 
 
 @pytest.fixture
@@ -50,23 +44,6 @@ def topic(kafka: str) -> str:
     name = f"slotwise.booking-events.v1.{uuid4().hex[:8]}"
     ensure_topic(kafka, name, 3)
     return name
-
-
-def _scene(app: Slotwise, slug: str = "t") -> tuple[object, object, list[object]]:
-    org = app.register_organisation(f"org-{uuid4().hex[:10]}")
-    host = app.register_host(org, "Ada", "ada@example.com", "Europe/Berlin").subject.id
-    app.change_schedule(org, host, Schedule.parse({d: [{"start": "00:00", "end": "24:00"}] for d in WEEKDAYS}, []))
-    types = [
-        app.create_event_type(
-            org, host, {"slug": f"{slug}{i}", "title": f"Type {i}", "length_in_minutes": 30, "booking_window_days": 730}
-        ).subject.id
-        for i in range(2)
-    ]
-    return org, host, types
-
-
-def _start(n: int) -> datetime:
-    return datetime(2026, 2, 2, tzinfo=UTC) + timedelta(minutes=30 * n)
 
 
 def _until(condition: Callable[[], bool], timeout: float = 90, tick: Callable[[], object] | None = None) -> bool:
@@ -128,19 +105,6 @@ def pipeline(app: Slotwise, kafka: str, topic: str) -> Iterator[Pipeline]:
     made.close()
 
 
-commands = st.lists(
-    st.one_of(
-        st.tuples(st.just("book"), st.integers(0, 1), st.integers(0, 120)),
-        st.tuples(st.just("move"), st.integers(0, 20), st.integers(0, 120)),
-        st.tuples(st.just("cancel"), st.integers(0, 20), st.just(0)),
-        st.tuples(st.just("retitle"), st.integers(0, 1), st.integers(0, 9)),
-        st.tuples(st.just("flow"), st.integers(0, 3), st.integers(0, 3)),
-    ),
-    min_size=5,
-    max_size=25,
-)
-
-
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
@@ -148,22 +112,7 @@ commands = st.lists(
 def test_views_built_through_kafka_equal_replayed_views(
     app: Slotwise, pipeline: Pipeline, steps: list[tuple[str, int, int]]
 ) -> None:
-    org, _, types = _scene(app, slug=f"s{uuid4().hex[:6]}-")
-    bookings: list = []
-    for action, a, b in steps:
-        try:
-            if action == "book":
-                bookings.append(app.book_slot(types[a], _start(b), ATTENDEE).subject.id)
-            elif action == "move" and bookings:
-                app.reschedule_booking(bookings[a % len(bookings)], _start(b))
-            elif action == "cancel" and bookings:
-                app.cancel_booking(bookings[a % len(bookings)], "x")
-            elif action == "retitle":
-                app.update_event_type(org, types[a], {"title": f"Title {b}"})
-            elif action == "flow":
-                pipeline.flow(a)
-        except DomainError:
-            pass
+    Scene(app).play(steps, pipeline.flow)
     pipeline.settle()
     live = snapshots()
     for view in VIEWS.values():
@@ -172,11 +121,11 @@ def test_views_built_through_kafka_equal_replayed_views(
 
 
 def test_every_message_twice_changes_nothing(app: Slotwise, pipeline: Pipeline) -> None:
-    org, _, types = _scene(app)
-    made = [app.book_slot(types[n % 2], _start(n), ATTENDEE).subject.id for n in range(12)]
-    app.reschedule_booking(made[0], _start(40))
+    scene = Scene(app)
+    made = [app.book_slot(scene.event_types[n % 2], scene.start(n), ATTENDEE).subject.id for n in range(12)]
+    app.reschedule_booking(made[0], scene.start(40))
     app.cancel_booking(made[1], "x")
-    app.update_event_type(org, types[1], {"title": "Renamed"})
+    app.update_event_type(scene.org, scene.event_types[1], {"title": "Renamed"})
     pipeline.settle()
     once = snapshots()
     positions.reset(RELAY, 0, None)  # the relay forgets its position: every message is published again
@@ -196,8 +145,8 @@ def _command(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 def test_relay_and_projector_killed_mid_stream_lose_nothing_and_double_nothing(
     app: Slotwise, kafka: str, topic: str
 ) -> None:
-    _, _, types = _scene(app)
-    uids = [app.book_slot(types[0], _start(n), ATTENDEE).subject.id for n in range(300)]
+    scene = Scene(app)
+    uids = [app.book_slot(scene.event_types[0], scene.start(n), ATTENDEE).subject.id for n in range(300)]
     for uid in uids[::4]:
         app.cancel_booking(uid, "x")
     head = app.recorder.max_notification_id() or 0
@@ -236,9 +185,9 @@ def test_relay_and_projector_killed_mid_stream_lose_nothing_and_double_nothing(
 
 def test_a_broker_that_is_down_delays_the_views_and_loses_nothing(app: Slotwise) -> None:
     port = free_port()
-    _, _, types = _scene(app)
+    scene = Scene(app)
     for n in range(10):
-        app.book_slot(types[0], _start(n), ATTENDEE)
+        app.book_slot(scene.event_types[0], scene.start(n), ATTENDEE)
     env = {
         **django_env(),
         "SLOTWISE_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}",
