@@ -16,14 +16,27 @@ from projections.models import DeadLetter
 from projections.views.base import Tables, View
 
 log = logging.getLogger("slotwise.projector")
-TRANSIENT = (OperationalError, InterfaceError)
+
+
+class StoreUnavailable(Exception):
+    """The view's store did not take a write (down, overloaded): retry later, blame no event."""
+
+
+TRANSIENT = (OperationalError, InterfaceError, StoreUnavailable)
 
 
 @dataclass
 class Applier:
+    """The SQL store: rows written in the caller's transaction (with the position)."""
+
     view: View
     max_attempts: int = 5
     attempts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The name positions, offsets and dead letters are kept under."""
+        return self.view.name
 
     @property
     def live_tables(self) -> Tables:
@@ -54,7 +67,7 @@ class Applier:
         key = str(event.event_id)
         self.attempts[key] = self.attempts.get(key, 0) + 1
         context = {
-            "view": self.view.name,
+            "view": self.key,
             "position": event.position,
             "eventType": event.type,
             "attempt": self.attempts[key],
@@ -64,7 +77,7 @@ class Applier:
             log.warning("event failed; will retry", extra=context)
             return False
         DeadLetter.objects.get_or_create(
-            projection=self.view.name,
+            projection=self.key,
             event_id=event.event_id,
             defaults={
                 "position": event.position,

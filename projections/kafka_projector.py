@@ -33,11 +33,13 @@ from projections.views.base import View
 log = logging.getLogger("slotwise.projector")
 
 
-def consumer(bootstrap: str, view: str, batch_size: int = 500) -> KafkaConsumer:
+def consumer(bootstrap: str, name: str, batch_size: int = 500) -> KafkaConsumer:
+    """A consumer in the group of one view in one store (`agenda`, `agenda@elasticsearch`)."""
+    group = "slotwise-view-" + name.replace("@", ".")
     return KafkaConsumer(
         bootstrap_servers=bootstrap,
-        group_id=f"slotwise-view-{view}",
-        client_id=f"slotwise-view-{view}",
+        group_id=group,
+        client_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         session_timeout_ms=6000,
@@ -65,22 +67,28 @@ class KafkaProjector:
     topic: str
     max_attempts: int = 5
     backoff: float = 0.2
-    applier: Applier = field(init=False)
+    applier: Applier | None = None  # the SQL store unless another is given
+    key: str = field(init=False, default="")  # the store's name for positions, offsets, dead letters
     consumed: dict[TopicPartition, int] = field(default_factory=dict)  # last offset applied, per partition
 
     def __post_init__(self) -> None:
-        self.applier = Applier(self.view, self.max_attempts)
+        if self.applier is None:
+            self.applier = Applier(self.view, self.max_attempts)
+        self.key = self.applier.key
         self.consumer.subscribe([self.topic], listener=_Resume(self))
 
     def resume(self, assigned: Any) -> None:
-        stored = {
-            row.partition: row.offset for row in ConsumerOffset.objects.filter(view=self.view.name, topic=self.topic)
-        }
+        stored = {row.partition: row.offset for row in ConsumerOffset.objects.filter(view=self.key, topic=self.topic)}
         for tp in assigned:
             if tp.partition in stored:
                 self.consumer.seek(tp, stored[tp.partition] + 1)
             else:
                 self.consumer.seek_to_beginning(tp)
+
+    @property
+    def _applier(self) -> Applier:
+        assert self.applier is not None
+        return self.applier
 
     def step(self, timeout_ms: int = 500) -> int:
         """Applies what one poll brought; returns how many messages it moved past."""
@@ -95,9 +103,7 @@ class KafkaProjector:
     def _rewind_forgotten(self) -> None:
         """Partitions whose stored offsets a replay's swap forgot start over (skipping what the
         new view holds), even if no new message arrives on them."""
-        stored = set(
-            ConsumerOffset.objects.filter(view=self.view.name, topic=self.topic).values_list("partition", flat=True)
-        )
+        stored = set(ConsumerOffset.objects.filter(view=self.key, topic=self.topic).values_list("partition", flat=True))
         for tp in [tp for tp in self.consumed if tp.partition not in stored]:
             del self.consumed[tp]
             self.consumer.seek_to_beginning(tp)
@@ -107,7 +113,7 @@ class KafkaProjector:
             with transaction.atomic():
                 row = (
                     ConsumerOffset.objects.select_for_update()
-                    .filter(view=self.view.name, topic=tp.topic, partition=tp.partition)
+                    .filter(view=self.key, topic=tp.topic, partition=tp.partition)
                     .first()
                 )
                 if row is None and tp in self.consumed:
@@ -115,16 +121,16 @@ class KafkaProjector:
                     del self.consumed[tp]
                     self.consumer.seek_to_beginning(tp)
                     return 0
-                floor = positions.current(self.view.name)  # read after the row lock: never stale
+                floor = positions.current(self.key)  # read after the row lock: never stale
                 records = [r for r in records if row is None or r.offset > row.offset]
                 if not records:
                     return 0
                 events = [Envelope.from_message(json.loads(r.value)) for r in records]
-                _, failed = self.applier.apply([e for e in events if e.position > floor])
+                _, failed = self._applier.apply([e for e in events if e.position > floor])
                 done = len(records) if failed is None else events.index(failed)
                 if done:
                     ConsumerOffset.objects.update_or_create(
-                        view=self.view.name,
+                        view=self.key,
                         topic=tp.topic,
                         partition=tp.partition,
                         defaults={"offset": records[done - 1].offset, "position": events[done - 1].position},
@@ -137,29 +143,34 @@ class KafkaProjector:
             self.consumer.commit({tp: OffsetAndMetadata(records[done - 1].offset + 1, "", -1)})
         if failed is not None:
             self.consumer.seek(tp, records[done].offset)  # retry the failed one next poll
-            threading.Event().wait(self.backoff * 2 ** min(self.applier.failures(failed), 5))
+            threading.Event().wait(self.backoff * 2 ** min(self._applier.failures(failed), 5))
         return done
 
     def _publish_watermark(self) -> None:
+        # The relay's position first, the end offsets after: every message at or below that
+        # position is then inside those ends (the relay moves only after the broker acked).
+        # The other way round, a message published in between would count as read, and the
+        # watermark would pass it: the floor would then skip it for good.
+        relayed = positions.current(RELAY)
         partitions = [TopicPartition(self.topic, p) for p in self.consumer.partitions_for_topic(self.topic) or ()]
-        ends = self.consumer.end_offsets(partitions) if partitions else {}
+        if not partitions:
+            return  # no metadata yet: nothing can be said about what has been read
+        ends = self.consumer.end_offsets(partitions)
         with transaction.atomic():
-            current = positions.lock(self.view.name)  # orders us with a replay's swap
-            stored = {
-                row.partition: row for row in ConsumerOffset.objects.filter(view=self.view.name, topic=self.topic)
-            }
-            watermark = positions.current(RELAY)
+            current = positions.lock(self.key)  # orders us with a replay's swap
+            stored = {row.partition: row for row in ConsumerOffset.objects.filter(view=self.key, topic=self.topic)}
+            watermark = relayed
             for tp, end in ends.items():
                 row = stored.get(tp.partition)
                 if end > (row.offset + 1 if row else 0):  # unread messages remain there
                     watermark = min(watermark, row.position if row else 0)
             if watermark > current:
-                positions.reset(self.view.name, watermark, None)
+                positions.reset(self.key, watermark, None)
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 self.step()
             except TRANSIENT as error:
-                log.warning("store unavailable; retrying", extra={"view": self.view.name, "error": repr(error)})
+                log.warning("store unavailable; retrying", extra={"view": self.key, "error": repr(error)})
                 stop.wait(1.0)

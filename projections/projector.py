@@ -26,29 +26,37 @@ class Projector:
     batch_size: int = 500
     max_attempts: int = 5
     backoff: float = 0.2
-    applier: Applier = field(init=False)
+    applier: Applier | None = None  # the SQL store unless another is given
+    key: str = field(init=False, default="")  # the store's name for positions, offsets, dead letters
 
     def __post_init__(self) -> None:
-        self.applier = Applier(self.view, self.max_attempts)
+        if self.applier is None:
+            self.applier = Applier(self.view, self.max_attempts)
+        self.key = self.applier.key
+
+    @property
+    def _applier(self) -> Applier:
+        assert self.applier is not None
+        return self.applier
 
     def step(self) -> int:
         """Applies one batch; returns how many events it moved past (0 when caught up)."""
-        start = positions.current(self.view.name)
+        start = positions.current(self.key)
         batch = self.source.read(after=start, limit=self.batch_size)
         if not batch:
             return 0
         try:
             with transaction.atomic():
-                if positions.lock(self.view.name) != start:  # serialises us with a replay's swap
-                    raise positions.PositionMoved(self.view.name)
-                applied, failed = self.applier.apply(batch)
+                if positions.lock(self.key) != start:  # serialises us with a replay's swap
+                    raise positions.PositionMoved(self.key)
+                applied, failed = self._applier.apply(batch)
                 if applied:
-                    positions.advance(self.view.name, start, applied[-1].position, applied[-1].occurred_at)
+                    positions.advance(self.key, start, applied[-1].position, applied[-1].occurred_at)
         except positions.PositionMoved:
-            log.info("position moved under us (a replay swapped the view); reloading", extra={"view": self.view.name})
+            log.info("position moved under us (a replay swapped the view); reloading", extra={"view": self.key})
             return 0
         if failed is not None:
-            time.sleep(self.backoff * 2 ** min(self.applier.failures(failed), 5))
+            time.sleep(self.backoff * 2 ** min(self._applier.failures(failed), 5))
         return len(applied)
 
     def catch_up(self) -> int:
@@ -57,7 +65,7 @@ class Projector:
         while True:
             moved = self.step()
             total += moved
-            if not moved and positions.current(self.view.name) >= self.source.head():
+            if not moved and positions.current(self.key) >= self.source.head():
                 return total
 
     def run_forever(self, stop: threading.Event, idle: float = 0.1) -> None:
@@ -65,7 +73,7 @@ class Projector:
             try:
                 moved = self.step()
             except TRANSIENT as error:  # the store is away: wait for it, lose nothing
-                log.warning("store unavailable; retrying", extra={"view": self.view.name, "error": repr(error)})
+                log.warning("store unavailable; retrying", extra={"view": self.key, "error": repr(error)})
                 stop.wait(1.0)
                 continue
             if not moved:

@@ -27,7 +27,8 @@ def view_statuses(app: Slotwise, now: datetime) -> list[ViewStatus]:
     head_at = _occurred_at(app, head)
     rows = {row.name: row for row in ProjectionPosition.objects.all()}
     statuses = []
-    for name in [*sorted(VIEWS), *([RELAY] if RELAY in rows else [])]:
+    searched = [f"{view}@elasticsearch" for view in sorted(VIEWS) if f"{view}@elasticsearch" in rows]
+    for name in [*sorted(VIEWS), *searched, *([RELAY] if RELAY in rows else [])]:
         row = rows.get(name)
         position = row.position if row else 0
         lag_seconds = None

@@ -15,7 +15,8 @@ from booking.rest.presenters import respond
 from booking.rest.reads import caught_up
 from booking.rest.requests import calendar_date
 from projections.models import AgendaEntry
-from projections.selectors import GROUPS, agenda_for, agenda_stats
+from projections.reads import agenda_for, agenda_stats
+from projections.selectors import GROUPS
 
 router = Router(tags=["agenda"])
 STATUSES = ("accepted", "cancelled")

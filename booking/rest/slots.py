@@ -18,7 +18,7 @@ from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.reads import caught_up
 from booking.rest.requests import calendar_date
-from projections.selectors import holds
+from projections.reads import holds
 
 router = Router(tags=["slots"])
 T = TypeVar("T")

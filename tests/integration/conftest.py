@@ -6,13 +6,17 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.test import Client
+from osmem_server import OsmemServer
 
 from booking.api_keys import create_api_key
 from booking.application import Slotwise
 from booking.bootstrap import set_app, store_env
+from projections.elastic.client import client as es_client
+from projections.elastic.client import ensure_alias
 from projections.projector import Projector
 from projections.sources import LogSource
 from projections.views import VIEWS
@@ -126,3 +130,22 @@ def make_event_type(api: Api, host_id: str, **fields: Any) -> str:
 
 def attendee(tz: str = "America/New_York") -> dict[str, str]:
     return {"name": "Bo", "email": "bo@example.com", "timeZone": tz}
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[str]:
+    """An in-memory OpenSearch-API server standing in for Elasticsearch (see docs/elasticsearch.md)."""
+    with OsmemServer.start() as server:
+        yield server.url
+
+
+@pytest.fixture
+def es(emulator: str, settings: Any) -> Any:
+    """A client for this test's own indices (a fresh prefix), with both views' aliases made."""
+    settings.SLOTWISE_ES_URL = emulator
+    settings.SLOTWISE_ES_PLAIN_JSON = True
+    settings.SLOTWISE_ES_PREFIX = f"t{uuid4().hex[:10]}"
+    made = es_client()
+    for name in VIEWS:
+        ensure_alias(made, name)
+    return made

@@ -114,10 +114,12 @@ class World:
         """A start to try, and whether it is offered right now."""
         first, after = self.day_bounds(day)
         offered = self.app.offered_slots(event_type, first, after)
+        # a minute past a short (spring-forward) day's end lies in the next local day
+        around = self.app.offered_slots(event_type, first, after + timedelta(days=1))
         if isinstance(pick, float):
             return (offered[int(pick * len(offered))], True) if offered else (None, False)
         start = first.astimezone(UTC) + timedelta(minutes=pick)
-        return start, start in offered
+        return start, start in around
 
     def check_invariants(self) -> None:
         live = [self.app.booking(uid) for uid in self.bookings]

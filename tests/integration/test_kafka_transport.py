@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -22,6 +23,9 @@ from hypothesis import HealthCheck, given, settings
 
 from booking.application import Slotwise
 from projections import positions
+from projections.applier import Applier
+from projections.elastic.applier import EsApplier
+from projections.elastic.replay import replay_es
 from projections.kafka_projector import KafkaProjector, consumer
 from projections.models import AgendaEntry
 from projections.relay import RELAY, Relay, ensure_topic, producer
@@ -30,7 +34,7 @@ from projections.sources import LogSource
 from projections.views import VIEWS
 from tests.integration.kafka_broker import tansu
 from tests.integration.server import ROOT, django_env, free_port
-from tests.integration.views_support import ATTENDEE, Scene, commands, snapshots
+from tests.integration.views_support import ATTENDEE, Scene, commands, documents, snapshots
 
 
 @pytest.fixture
@@ -62,19 +66,27 @@ class Pipeline:
     """The relay, stepped by hand, and one consumer per view, each polling in its own thread as
     it would in its own process."""
 
-    def __init__(self, app: Slotwise, kafka: str, topic: str) -> None:
+    def __init__(self, app: Slotwise, kafka: str, topic: str, es: Any = None) -> None:
         self.app = app
+        self.es = es
+        stores = [None, es] if es is not None else [None]  # SQL always; Elasticsearch too when given
+        self.appliers = [
+            EsApplier(view=view, es=store) if store is not None else Applier(view)
+            for store in stores
+            for view in VIEWS.values()
+        ]
+        self.keys = [applier.key for applier in self.appliers]
         self.relay = Relay(app, producer(kafka), topic, batch_size=7)
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
-        self.threads = [threading.Thread(target=self._consume, args=(name, kafka, topic)) for name in VIEWS]
+        self.threads = [threading.Thread(target=self._consume, args=(a, kafka, topic)) for a in self.appliers]
         for thread in self.threads:
             thread.start()
 
-    def _consume(self, name: str, kafka: str, topic: str) -> None:
-        kafka_consumer = consumer(kafka, name)
+    def _consume(self, applier: Applier, kafka: str, topic: str) -> None:
+        kafka_consumer = consumer(kafka, applier.key)
         try:
-            KafkaProjector(VIEWS[name], kafka_consumer, topic).run_forever(self.stop)
+            KafkaProjector(applier.view, kafka_consumer, topic, applier=applier).run_forever(self.stop)
         except BaseException as error:  # reported by settle()
             self.errors.append(error)
         finally:
@@ -88,7 +100,7 @@ class Pipeline:
     def settle(self) -> None:
         head = self.app.recorder.max_notification_id() or 0
         assert _until(lambda: positions.current(RELAY) >= head, tick=self.relay.step)
-        assert _until(lambda: all(positions.current(name) >= head for name in VIEWS) or bool(self.errors))
+        assert _until(lambda: all(positions.current(key) >= head for key in self.keys) or bool(self.errors))
         assert self.errors == []
 
     def close(self) -> None:
@@ -99,8 +111,8 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(app: Slotwise, kafka: str, topic: str) -> Iterator[Pipeline]:
-    made = Pipeline(app, kafka, topic)
+def pipeline(app: Slotwise, kafka: str, topic: str, es: Any) -> Iterator[Pipeline]:
+    made = Pipeline(app, kafka, topic, es=es)
     yield made
     made.close()
 
@@ -109,15 +121,36 @@ def pipeline(app: Slotwise, kafka: str, topic: str) -> Iterator[Pipeline]:
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(steps=commands)
-def test_views_built_through_kafka_equal_replayed_views(
-    app: Slotwise, pipeline: Pipeline, steps: list[tuple[str, int, int]]
+def test_views_built_through_kafka_equal_replayed_views_in_both_stores(
+    app: Slotwise, pipeline: Pipeline, es: Any, steps: list[tuple[str, int, int]]
 ) -> None:
     Scene(app).play(steps, pipeline.flow)
     pipeline.settle()
-    live = snapshots()
-    for view in VIEWS.values():
-        replay(view, LogSource(app))  # also forgets the consumers' offsets: the next example starts them over
+    live, live_documents = snapshots(), documents(es)
+    for view in VIEWS.values():  # each also forgets its consumers' offsets: the next example starts them over
+        replay(view, LogSource(app))
+        replay_es(view, LogSource(app), es)
     assert snapshots() == live
+    assert documents(es) == live_documents
+
+
+def test_views_built_through_kafka_into_elasticsearch_equal_replayed_ones(
+    app: Slotwise, kafka: str, topic: str, es: Any
+) -> None:
+    pipeline = Pipeline(app, kafka, topic, es=es)
+    try:
+        scene = Scene(app)
+        scene.play([("book", n % 2, n * 3) for n in range(15)] + [("flow", 3, 0)], pipeline.flow)
+        scene.play([("move", 2, 70), ("cancel", 4, 0), ("retitle", 1, 5), ("book", 0, 90)], pipeline.flow)
+        pipeline.settle()
+        pipeline.settle()
+    finally:
+        pipeline.close()
+    live = documents(es)
+    assert len([d for d in live if d[0].startswith("booking:")]) == 16
+    for view in VIEWS.values():
+        replay_es(view, LogSource(app), es)
+    assert documents(es) == live
 
 
 def test_every_message_twice_changes_nothing(app: Slotwise, pipeline: Pipeline) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from booking.application import Slotwise
 from booking.domain.errors import DomainError
 from booking.domain.schedule import WEEKDAYS, Schedule
+from projections.elastic.client import alias
 from projections.models import DeadLetter, ProjectionPosition
 from projections.views import VIEWS
 from projections.views.base import View
@@ -99,3 +100,13 @@ commands = st.lists(
     min_size=5,
     max_size=30,
 )
+
+
+def documents(es: Any) -> list[tuple[str, Any]]:
+    """Every document of every view in Elasticsearch, by id."""
+    found_all = []
+    for name in VIEWS:
+        es.indices.refresh(index=alias(name))
+        found = es.search(index=alias(name), size=10_000, query={"match_all": {}}, sort=[{"_id": "asc"}])
+        found_all += [(hit["_id"], hit["_source"]) for hit in found["hits"]["hits"]]
+    return found_all

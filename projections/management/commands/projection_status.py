@@ -21,10 +21,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps([asdict(s) for s in statuses]))
             return
         self.stdout.write(
-            f"{'view':<14}{'position':>10}{'head':>10}{'lag events':>12}{'lag s':>10}{'dead letters':>14}"
+            f"{'view':<28}{'position':>10}{'head':>10}{'lag events':>12}{'lag s':>10}{'dead letters':>14}"
         )
         for s in statuses:
             lag = "-" if s.lag_seconds is None else f"{s.lag_seconds:.1f}"
             self.stdout.write(
-                f"{s.name:<14}{s.position:>10}{s.head:>10}{s.lag_events:>12}{lag:>10}{s.dead_letters:>14}"
+                f"{s.name:<28}{s.position:>10}{s.head:>10}{s.lag_events:>12}{lag:>10}{s.dead_letters:>14}"
             )

@@ -1,0 +1,1 @@
+"""The Elasticsearch store: the same views as documents, written with external versions."""
