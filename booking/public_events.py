@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -17,6 +18,7 @@ from booking.domain.names import public_name
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
+@lru_cache(maxsize=4096)
 def camel(name: str) -> str:
     return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), name)
 

@@ -46,6 +46,7 @@ def consumer(bootstrap: str, name: str, batch_size: int = 500) -> KafkaConsumer:
         heartbeat_interval_ms=1000,
         max_poll_interval_ms=60_000,
         max_poll_records=batch_size,
+        fetch_max_wait_ms=100,  # bounds how long a quiet partition holds back a new message
     )
 
 

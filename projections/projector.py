@@ -68,7 +68,7 @@ class Projector:
             if not moved and positions.current(self.key) >= self.source.head():
                 return total
 
-    def run_forever(self, stop: threading.Event, idle: float = 0.1) -> None:
+    def run_forever(self, stop: threading.Event, idle: float = 0.02) -> None:
         while not stop.is_set():
             try:
                 moved = self.step()

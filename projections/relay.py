@@ -114,7 +114,7 @@ class Relay:
             self.hosts.popitem(last=False)
         return UUID(str(host_id))
 
-    def run_forever(self, stop: threading.Event, idle: float = 0.1) -> None:
+    def run_forever(self, stop: threading.Event, idle: float = 0.02) -> None:
         failures = 0
         while not stop.is_set():
             try:
