@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from projections import positions
 from projections.envelope import Envelope
@@ -40,10 +40,34 @@ def replay(view: View, source: LogSource, batch_size: int = 5000, progress: Prog
         position, last = _fill(view, source, tables, position, last, batch_size, progress)  # the tail
         for model, table in tables.items():
             model.objects.all().delete()
-            model.objects.bulk_create(table.rows_as_models(), batch_size=2000)
+            _write_rows(model, table)
         ConsumerOffset.objects.filter(view=view.name).delete()
         positions.reset(view.name, position, last.occurred_at if last else None)
     return position
+
+
+def _write_rows(model: type[models.Model], table: MemoryTable) -> None:
+    """Writes the rebuilt rows in bulk: COPY on PostgreSQL, one executemany on SQLite."""
+    fields = [f for f in model._meta.local_fields if not isinstance(f, models.AutoField)]
+    if connection.vendor == "postgresql":  # COPY takes the Python values as they are
+        names = [f.attname for f in fields]
+        rows = [tuple(row.get(n) for n in names) for row in table.rows.values()]
+    else:  # SQLite needs Django's own encodings (UUIDs as hex, instants as text)
+        rows = [
+            tuple(f.get_db_prep_save(row.get(f.attname), connection) for f in fields) for row in table.rows.values()
+        ]
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", rows)
 
 
 def _hold_writers(view: View) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from booking.application import Slotwise
-from booking.public_events import envelope
 from projections.envelope import Envelope
 
 
@@ -17,7 +16,8 @@ class LogSource:
 
     def read(self, after: int, limit: int) -> list[Envelope]:
         notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
-        return [Envelope.from_message(envelope(self.app.mapper.to_domain_event(n), n.id)) for n in notifications]
+        to_event = self.app.mapper.to_domain_event
+        return [Envelope.of(to_event(n), n.id) for n in notifications]
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
