@@ -92,16 +92,21 @@ def _fill(
     batch_size: int,
     progress: Progress | None,
 ) -> tuple[int, Envelope | None]:
-    started = time.monotonic()
-    done = 0
-    while batch := source.read(after=position, limit=batch_size):
+    """Applies the log from `position` to its head as of now; returns the head and the last event.
+
+    Only the event types the view handles are read (the store filters them), so the position
+    jumps to the head even when the last events are of no interest to the view.
+    """
+    started, done = time.monotonic(), 0
+    head = source.head()
+    while batch := source.read(after=position, limit=batch_size, types=view.handlers, stop=head):
         for event in batch:
             view.apply(event, tables)  # a rebuild fails fast: a broken event stops it
         position, last = batch[-1].position, batch[-1]
         done += len(batch)
         if progress is not None:
-            progress(position, source.head(), done / max(time.monotonic() - started, 1e-6))
-    return position, last
+            progress(position, head, done / max(time.monotonic() - started, 1e-6))
+    return max(position, head), last
 
 
 def progress_bar(stream: Any = sys.stderr) -> Progress:

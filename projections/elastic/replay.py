@@ -15,6 +15,7 @@ from elasticsearch import Elasticsearch
 from projections import positions
 from projections.elastic.applier import EsApplier
 from projections.elastic.client import create_index, ensure_alias, switch_alias
+from projections.elastic.documents import HANDLERS
 from projections.envelope import Envelope
 from projections.models import ConsumerOffset
 from projections.replay import Progress
@@ -55,12 +56,13 @@ def _fill(
     progress: Progress | None,
 ) -> tuple[int, Envelope | None]:
     started, done = time.monotonic(), 0
-    while batch := source.read(after=position, limit=batch_size):
+    head, types = source.head(), HANDLERS[filler.view.name]  # read only what the view handles
+    while batch := source.read(after=position, limit=batch_size, types=types, stop=head):
         applied, failed = filler.apply(batch)
         if failed is not None:
             raise ReplayFailed(f"cannot apply event at position {failed.position} ({failed.type})")
         position, last = batch[-1].position, batch[-1]
         done += len(applied)
         if progress is not None:
-            progress(position, source.head(), done / max(time.monotonic() - started, 1e-6))
-    return position, last
+            progress(position, head, done / max(time.monotonic() - started, 1e-6))
+    return max(position, head), last
