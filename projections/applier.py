@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -38,7 +39,7 @@ class Applier:
         """The name positions, offsets and dead letters are kept under."""
         return self.view.name
 
-    @property
+    @cached_property
     def live_tables(self) -> Tables:
         return {model: model for model in self.view.models}
 

@@ -127,6 +127,3 @@ class MemoryTable:
             return self.create(**lookup, **(defaults or {})), True
         row.update(defaults or {})
         return self.instance(row), False
-
-    def rows_as_models(self) -> list[models.Model]:
-        return [self.model_class(**row) for row in self.rows.values()]
