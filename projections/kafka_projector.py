@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,7 +145,7 @@ class KafkaProjector:
             self.consumer.commit({tp: OffsetAndMetadata(records[done - 1].offset + 1, "", -1)})
         if failed is not None:
             self.consumer.seek(tp, records[done].offset)  # retry the failed one next poll
-            threading.Event().wait(self.backoff * 2 ** min(self._applier.failures(failed), 5))
+            time.sleep(self.backoff * 2 ** min(self._applier.failures(failed), 5))
         return done
 
     def _publish_watermark(self) -> None:

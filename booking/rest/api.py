@@ -103,6 +103,9 @@ def view_behind(request: HttpRequest, exc: ViewBehind) -> HttpResponse:
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return problem("malformed_json", "the request body could not be parsed as JSON")
+    if exc.status_code == 403:
+        return problem("forbidden", str(exc))
+    log.error("unexpected HTTP error from the framework", extra={"status": exc.status_code, "error": str(exc)})
     return problem("internal_error", str(exc))
 
 

@@ -35,8 +35,7 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
     }
     idem = idempotency(request, f"event-type/{payload.event_type_id}")
     outcome = get_app().book_slot(payload.event_type_id, start, attendee, idem)
-    status = 201 if outcome.created else 200
-    return respond(booking_json(outcome.subject, with_token=True), status, {"position": outcome.position})
+    return respond(booking_json(outcome.subject, with_token=True), 201, {"position": outcome.position})
 
 
 @router.get("/bookings/{uid}", response={200: r.BookingReply, **r.problems(401, 404)}, by_alias=True, auth=None)

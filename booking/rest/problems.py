@@ -17,6 +17,7 @@ CONTENT_TYPE = "application/problem+json"
 PROBLEMS: dict[str, tuple[int, str]] = {
     "malformed_json": (400, "The request body is not valid JSON"),
     "unauthorized": (401, "A valid API key is required"),
+    "forbidden": (403, "Forbidden"),
     "not_found": (404, "Not found"),
     "method_not_allowed": (405, "Method not allowed"),
     "validation_error": (422, "The request has invalid fields"),
