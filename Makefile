@@ -8,7 +8,7 @@ THREADS ?= 8
 PG_URL ?= postgres://postgres@127.0.0.1:5432
 export DJANGO_SETTINGS_MODULE := booking.settings
 
-.PHONY: install run test test-unit test-sqlite test-postgres lint bench clean
+.PHONY: install lock run test test-unit test-sqlite test-postgres lint bench clean
 
 install: $(VENV)/.installed
 
@@ -16,6 +16,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
+
+# Re-pins requirements.lock after a change to pyproject.toml's dependencies.
+lock: install
+	$(PY) -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	$(VENV)/bin/pip-compile -q --extra dev --strip-extras --no-emit-find-links --no-emit-index-url \
+		-o requirements.lock pyproject.toml
 
 run: install
 	$(PY) manage.py migrate --noinput -v 0

@@ -8,14 +8,22 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
 
+from booking.api_keys import organisation_for
 from booking.domain.errors import DomainError
 from booking.rest import agenda, bookings, event_types, hosts, slots
-from booking.rest.auth import OrganisationKey
 from booking.rest.problems import camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
 
 log = logging.getLogger("slotwise.api")
+
+
+class OrganisationKey(HttpBearer):
+    """Authorization: Bearer <key>; the organisation id lands in request.auth."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return organisation_for(token)
 
 
 class SlotwiseAPI(NinjaAPI):

@@ -9,11 +9,11 @@ from uuid import UUID
 
 from django.http import HttpResponse
 
+from booking.auth import cancel_token
 from booking.domain.booking import Booking
 from booking.domain.event_type import EventType
 from booking.domain.host import Host
 from booking.public_events import public_event
-from booking.rest.auth import cancel_token
 
 
 def respond(data: Any, status: int = 200, meta: dict[str, Any] | None = None, etag: int | None = None) -> HttpResponse:

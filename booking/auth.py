@@ -1,16 +1,14 @@
-"""Who may call: organisation API keys (Bearer) and per-booking cancel tokens."""
+"""Who may call, for every API: organisation API keys (Bearer) and per-booking cancel tokens."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import HttpBearer
 
 from booking.api_keys import organisation_for
 
@@ -23,13 +21,6 @@ def cancel_token(uid: UUID) -> str:
 
 def cancel_token_matches(uid: UUID, token: str) -> bool:
     return hmac.compare_digest(cancel_token(uid), token)
-
-
-class OrganisationKey(HttpBearer):
-    """Authorization: Bearer <key>; the organisation id lands in request.auth."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return organisation_for(token)
 
 
 def optional_organisation(request: HttpRequest) -> UUID | bool | None:

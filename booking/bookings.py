@@ -1,0 +1,114 @@
+"""The booking commands as every API takes them (REST and GraphQL alike).
+
+One place for what a caller may do to a booking, the checks on its input, the idempotency
+scope of its key and the fingerprint of its command. Fingerprints are taken over the parsed
+command, not over the bytes or the API that carried it, so a client that retries through the
+other API with the same key gets the first outcome back (docs/adr/0003-graphql.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from booking.application import Idempotency, Outcome
+from booking.auth import cancel_token_matches
+from booking.bootstrap import get_app
+from booking.domain.booking import Booking
+from booking.domain.errors import InvalidValue, NotFound
+from booking.domain.timezones import zone
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the organisation of a valid key, and/or a booking's cancel token."""
+
+    organisation: UUID | None = None
+    cancel_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Key:
+    """A client's idempotency key and the input field that carried it (for error messages)."""
+
+    value: str | None
+    field: str
+
+
+def instant(value: str, field: str) -> datetime:
+    """An RFC 3339 instant; it must carry an offset (a bare local time means nothing)."""
+    if not _RFC3339.match(value):
+        raise InvalidValue.single(field, "must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T09:00:00Z")
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise InvalidValue.single(field, "is not a real date-time") from None
+
+
+def attendee_of(name: str, email: str, time_zone: str, field: str = "attendee") -> dict[str, str]:
+    errors: list[tuple[str, str]] = []
+    if not 1 <= len(name.strip()) <= 200:
+        errors.append((f"{field}.name", "must be 1 to 200 characters"))
+    if len(email) > 254 or not EMAIL.match(email):
+        errors.append((f"{field}.email", "must be an email address"))
+    try:
+        zone(time_zone, f"{field}.time_zone")
+    except InvalidValue as e:
+        errors.extend(e.errors)
+    if errors:
+        raise InvalidValue(errors)
+    return {"name": name.strip(), "email": email, "timeZone": time_zone}
+
+
+def idempotency(scope: str, key: Key, command: str, fields: dict[str, Any]) -> Idempotency | None:
+    if key.value is None:
+        return None
+    if not _KEY.match(key.value):
+        raise InvalidValue.single(key.field, "must be 1 to 255 printable ASCII characters")
+    canonical = json.dumps([command, fields], sort_keys=True, separators=(",", ":"), default=str)
+    return Idempotency(scope=scope, key=key.value, fingerprint=hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def book(event_type_id: UUID, start: datetime, attendee: dict[str, str], key: Key) -> Outcome[Booking]:
+    """Public: anyone may book an offered slot. Keys live in the event type's public scope."""
+    fields = {"eventTypeId": str(event_type_id), "start": _utc(start), "attendee": attendee}
+    idem = idempotency(f"event-type/{event_type_id}", key, "booking.create", fields)
+    return get_app().book_slot(event_type_id, start, attendee, idem)
+
+
+def authorised(caller: Caller, uid: UUID) -> tuple[Booking, str]:
+    """The booking and the caller's idempotency scope; NotFound unless the caller may see it."""
+    booking = get_app().booking(uid)
+    if caller.organisation is not None and booking.organisation_id == caller.organisation:
+        return booking, f"org/{caller.organisation}"
+    if caller.cancel_token and cancel_token_matches(uid, caller.cancel_token):
+        return booking, f"event-type/{booking.event_type_id}"
+    raise NotFound("no such booking", "uid")
+
+
+def reschedule(caller: Caller, uid: UUID, start: datetime, key: Key) -> Outcome[Booking]:
+    _, scope = authorised(caller, uid)
+    idem = idempotency(scope, key, "booking.reschedule", {"uid": str(uid), "start": _utc(start)})
+    return get_app().reschedule_booking(uid, start, idem)
+
+
+def cancel(caller: Caller, uid: UUID, reason: str, key: Key) -> Outcome[Booking]:
+    if len(reason) > MAX_REASON:
+        raise InvalidValue.single("reason", f"must be at most {MAX_REASON} characters")
+    _, scope = authorised(caller, uid)
+    idem = idempotency(scope, key, "booking.cancel", {"uid": str(uid), "reason": reason})
+    return get_app().cancel_booking(uid, reason, idem)
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
