@@ -26,7 +26,8 @@ lock: install
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo --port $(PORT)
-	exec $(PY) manage.py serve --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
+	SLOTWISE_GRAPHQL_INTROSPECTION=$${SLOTWISE_GRAPHQL_INTROSPECTION:-1} \
+		exec $(PY) manage.py serve --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
 test: install test-unit test-sqlite test-postgres
 

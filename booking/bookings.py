@@ -22,10 +22,9 @@ from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
+from booking.inputs import EMAIL
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 MAX_REASON = 500
 
 
@@ -43,16 +42,6 @@ class Key:
 
     value: str | None
     field: str
-
-
-def instant(value: str, field: str) -> datetime:
-    """An RFC 3339 instant; it must carry an offset (a bare local time means nothing)."""
-    if not _RFC3339.match(value):
-        raise InvalidValue.single(field, "must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T09:00:00Z")
-    try:
-        return datetime.fromisoformat(value.upper())
-    except ValueError:
-        raise InvalidValue.single(field, "is not a real date-time") from None
 
 
 def attendee_of(name: str, email: str, time_zone: str, field: str = "attendee") -> dict[str, str]:

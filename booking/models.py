@@ -1,4 +1,4 @@
-"""The only ORM tables on the write side: API keys are credentials, not domain events."""
+"""The write side's few ORM tables: credentials and configuration, not domain events."""
 
 from django.db import models
 
@@ -13,3 +13,16 @@ class ApiKey(models.Model):
 
     class Meta:
         db_table = "slotwise_api_key"
+
+
+class PersistedQuery(models.Model):
+    """A GraphQL document on the allow-list (`manage.py graphql_register`), by its sha256."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    document = models.TextField()
+    operation_names = models.CharField(max_length=500, default="")
+    source = models.CharField(max_length=300, default="")  # the file it was registered from
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "slotwise_graphql_persisted_query"

@@ -31,6 +31,7 @@ class AgendaEntry(models.Model):
         indexes = [
             models.Index(fields=["organisation_id", "local_date", "start"], name="agenda_org_day"),
             models.Index(fields=["host_id", "local_date", "start"], name="agenda_host_day"),
+            models.Index(fields=["organisation_id", "attendee_email", "start"], name="agenda_org_attendee"),
         ]
 
 
@@ -40,6 +41,7 @@ class AgendaHost(models.Model):
     id = models.UUIDField(primary_key=True)
     organisation_id = models.UUIDField()
     name = models.CharField(max_length=200)
+    email = models.CharField(max_length=254, default="")
     time_zone = models.CharField(max_length=64)
     version = models.IntegerField()
 
@@ -48,13 +50,25 @@ class AgendaHost(models.Model):
 
 
 class AgendaEventType(models.Model):
+    """An event type's public settings, for reads that show what was booked (GraphQL, analysts)."""
+
     id = models.UUIDField(primary_key=True)
+    organisation_id = models.UUIDField(null=True)
     host_id = models.UUIDField()
+    slug = models.CharField(max_length=100, default="")
     title = models.CharField(max_length=200)
+    length_in_minutes = models.IntegerField(default=0)
+    buffer_before_minutes = models.IntegerField(default=0)
+    buffer_after_minutes = models.IntegerField(default=0)
+    minimum_notice_minutes = models.IntegerField(default=0)
+    slot_interval_minutes = models.IntegerField(null=True)  # None: the length
+    max_bookings_per_day = models.IntegerField(null=True)
+    booking_window_days = models.IntegerField(default=60)
     version = models.IntegerField()
 
     class Meta:
         db_table = "agenda_event_type"
+        indexes = [models.Index(fields=["host_id"], name="agenda_event_type_host")]
 
 
 class AvailabilityDay(models.Model):

@@ -13,7 +13,7 @@ from booking.domain.availability import Reservation
 from projections import selectors
 from projections.elastic import selectors as es_selectors
 from projections.elastic.client import client
-from projections.models import AgendaEntry
+from projections.models import AgendaEntry, AgendaEventType, AgendaHost
 
 
 def _elasticsearch() -> bool:
@@ -41,3 +41,33 @@ def holds(host_id: UUID, dates: list[date]) -> list[Reservation]:
     if _elasticsearch():
         return es_selectors.holds(client(), host_id, dates)
     return selectors.holds(host_id, dates)
+
+
+def hosts_by_ids(ids: list[UUID]) -> dict[UUID, AgendaHost]:
+    if _elasticsearch():
+        return es_selectors.hosts_by_ids(client(), ids)
+    return selectors.hosts_by_ids(ids)
+
+
+def event_types_by_ids(ids: list[UUID]) -> dict[UUID, AgendaEventType]:
+    if _elasticsearch():
+        return es_selectors.event_types_by_ids(client(), ids)
+    return selectors.event_types_by_ids(ids)
+
+
+def event_types_by_hosts(host_ids: list[UUID], limit: int) -> dict[UUID, list[AgendaEventType]]:
+    if _elasticsearch():
+        return es_selectors.event_types_by_hosts(client(), host_ids, limit)
+    return selectors.event_types_by_hosts(host_ids, limit)
+
+
+def entries_by_uids(uids: list[UUID]) -> dict[UUID, AgendaEntry]:
+    if _elasticsearch():
+        return es_selectors.entries_by_uids(client(), uids)
+    return selectors.entries_by_uids(uids)
+
+
+def entries_by_attendees(organisation_id: UUID, emails: list[str], limit: int) -> dict[str, list[AgendaEntry]]:
+    if _elasticsearch():
+        return es_selectors.entries_by_attendees(client(), organisation_id, emails, limit)
+    return selectors.entries_by_attendees(organisation_id, emails, limit)

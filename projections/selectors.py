@@ -10,10 +10,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from booking.domain.availability import Reservation
-from projections.models import AgendaEntry, AvailabilityHold, ProjectionPosition
+from projections.models import AgendaEntry, AgendaEventType, AgendaHost, AvailabilityHold, ProjectionPosition
 
 GROUPS = {"day": "local_date", "host": "host_id", "eventType": "event_type_id"}
 
@@ -116,6 +117,48 @@ def agenda_stats(
         }
         for row in rows
     ]
+
+
+def hosts_by_ids(ids: Iterable[UUID]) -> dict[UUID, AgendaHost]:
+    return {h.id: h for h in AgendaHost.objects.filter(id__in=list(ids))}
+
+
+def event_types_by_ids(ids: Iterable[UUID]) -> dict[UUID, AgendaEventType]:
+    return {t.id: t for t in AgendaEventType.objects.filter(id__in=list(ids))}
+
+
+def event_types_by_hosts(host_ids: Iterable[UUID], limit: int) -> dict[UUID, list[AgendaEventType]]:
+    """Each host's first `limit` event types by slug, in one query."""
+    found: dict[UUID, list[AgendaEventType]] = {}
+    rows = (
+        AgendaEventType.objects.filter(host_id__in=list(host_ids))
+        .annotate(n=Window(RowNumber(), partition_by=[F("host_id")], order_by=[F("slug").asc(), F("id").asc()]))
+        .filter(n__lte=limit)
+        .order_by("host_id", "slug", "id")
+    )
+    for row in rows:
+        found.setdefault(row.host_id, []).append(row)
+    return found
+
+
+def entries_by_uids(uids: Iterable[UUID]) -> dict[UUID, AgendaEntry]:
+    return {e.uid: e for e in AgendaEntry.objects.filter(uid__in=list(uids))}
+
+
+def entries_by_attendees(organisation_id: UUID, emails: Iterable[str], limit: int) -> dict[str, list[AgendaEntry]]:
+    """Each attendee's first `limit` bookings with the organisation, in start order, in one query."""
+    found: dict[str, list[AgendaEntry]] = {}
+    rows = (
+        AgendaEntry.objects.filter(organisation_id=organisation_id, attendee_email__in=list(emails))
+        .annotate(
+            n=Window(RowNumber(), partition_by=[F("attendee_email")], order_by=[F("start").asc(), F("uid").asc()])
+        )
+        .filter(n__lte=limit)
+        .order_by("attendee_email", "start", "uid")
+    )
+    for row in rows:
+        found.setdefault(row.attendee_email, []).append(row)
+    return found
 
 
 def encode_cursor(entry: AgendaEntry) -> str:

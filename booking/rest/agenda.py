@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from booking.domain.errors import InvalidValue
+from booking.inputs import calendar_date
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.reads import caught_up
-from booking.rest.requests import calendar_date
 from projections.models import AgendaEntry
 from projections.reads import agenda_for, agenda_stats
 from projections.selectors import GROUPS

@@ -10,6 +10,7 @@ from ninja import Router
 from booking import bookings
 from booking.auth import optional_organisation
 from booking.bootstrap import get_app
+from booking.inputs import instant
 from booking.rest import replies as r
 from booking.rest.presenters import booking_json, history_json, respond
 from booking.rest.requests import key
@@ -24,7 +25,7 @@ class Unauthorized(Exception):
 
 @router.post("/bookings", response={201: r.BookingReply, **r.problems(400, 409, 413, 422)}, by_alias=True, auth=None)
 def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
-    start = bookings.instant(payload.start, "start")
+    start = instant(payload.start, "start")
     person = payload.attendee
     attendee = bookings.attendee_of(person.name, person.email, person.time_zone)
     outcome = bookings.book(payload.event_type_id, start, attendee, key(request))
@@ -51,7 +52,7 @@ def booking_history(request: HttpRequest, uid: UUID) -> HttpResponse:
 )
 def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -> HttpResponse:
     caller = _caller(request)
-    start = bookings.instant(payload.start, "start")
+    start = instant(payload.start, "start")
     outcome = bookings.reschedule(caller, uid, start, key(request))
     return respond(booking_json(outcome.subject), meta={"position": outcome.position})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,12 +23,16 @@ class BodySizeLimitMiddleware:
         except ValueError:
             declared = 0
         if declared > self.limit:
-            return self._too_large()
+            return self._too_large(request)
         try:
             request.body  # noqa: B018 - reads (bounded) now, so a chunked oversize body is caught here
         except RequestDataTooBig:
-            return self._too_large()
+            return self._too_large(request)
         return self.get_response(request)
 
-    def _too_large(self) -> HttpResponse:
-        return problem("payload_too_large", f"request bodies are limited to {self.limit // 1024} KB")
+    def _too_large(self, request: HttpRequest) -> HttpResponse:
+        detail = f"request bodies are limited to {self.limit // 1024} KB"
+        if request.path == "/graphql":  # answered the GraphQL way, with a code
+            body = {"errors": [{"message": detail, "extensions": {"code": "payload_too_large"}}]}
+            return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+        return problem("payload_too_large", detail)

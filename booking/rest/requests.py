@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 
 from booking import bookings
 from booking.application import Idempotency
-from booking.domain.errors import InvalidValue, VersionMismatch
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def calendar_date(value: str | None, field: str) -> date:
-    if value is None or not _DATE.match(value):
-        raise InvalidValue.single(field, "must be a date as YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue.single(field, "is not a real date") from None
+from booking.domain.errors import VersionMismatch
 
 
 def key(request: HttpRequest) -> bookings.Key:

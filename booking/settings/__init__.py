@@ -2,5 +2,6 @@
 
 from booking.settings.base import *  # noqa: F403
 from booking.settings.database import *  # noqa: F403
+from booking.settings.graphql import *  # noqa: F403
 from booking.settings.logs import *  # noqa: F403
 from booking.settings.transport import *  # noqa: F403

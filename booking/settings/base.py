@@ -24,6 +24,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("SLOTWISE_ALLOWED_HOSTS", "127.0.0.1,
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
+    "graphene_django",
     "booking.apps.BookingConfig",
     "projections.apps.ProjectionsConfig",
 ]

@@ -23,6 +23,9 @@ MAPPINGS: dict[str, dict[str, Any]] = {
             "hostId": {"type": "keyword"},
             "eventTypeId": {"type": "keyword"},
             "name": {"type": "text"},
+            "email": {"type": "keyword"},
+            "slug": {"type": "keyword"},
+            "settings": {"type": "object", "enabled": False},  # kept, not searched
             "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
             "timeZone": {"type": "keyword"},
             "uid": {"type": "keyword"},
@@ -98,9 +101,11 @@ def create_index(es: Elasticsearch, view: str) -> str:
 
 
 def ensure_alias(es: Elasticsearch, view: str) -> None:
-    """Creates the view's first index behind its alias, if it has none yet."""
+    """Creates the view's first index behind its alias, or adds fields a newer release maps."""
     if not es.indices.exists_alias(name=alias(view)):
         es.indices.put_alias(index=create_index(es, view), name=alias(view))
+    else:  # additive: new fields only; documents written before stay as they were until a replay
+        es.indices.put_mapping(index=alias(view), properties=MAPPINGS[view]["properties"])
 
 
 def switch_alias(es: Elasticsearch, view: str, index: str) -> list[str]:

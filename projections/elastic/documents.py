@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from booking.domain.event_type import DEFAULTS
+from booking.public_events import camel
 from projections.envelope import Envelope
 
 
@@ -52,20 +54,33 @@ def _host(e: Envelope, lookup: Lookup) -> list[Write]:
         "kind": "host",
         "organisationId": e.data["organisationId"],
         "name": e.data["name"],
+        "email": e.data["email"],
         "timeZone": e.data["timeZone"],
     }
     return [Write("index", f"host:{e.aggregate_id}", e.aggregate_version, doc)]
 
 
+def _event_type_doc(host_id: str, organisation_id: str | None, settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "event_type",
+        "organisationId": organisation_id,
+        "hostId": host_id,
+        "title": settings["title"],
+        "slug": settings.get("slug"),
+        "settings": settings,
+    }
+
+
 def _event_type(e: Envelope, lookup: Lookup) -> list[Write]:
-    doc = {"kind": "event_type", "hostId": e.data["hostId"], "title": e.data["settings"]["title"]}
+    settings = {**{camel(k): v for k, v in DEFAULTS.items()}, **e.data["settings"]}
+    doc = _event_type_doc(e.data["hostId"], e.data["organisationId"], settings)
     return [Write("index", f"event-type:{e.aggregate_id}", e.aggregate_version, doc)]
 
 
 def _event_type_updated(e: Envelope, lookup: Lookup) -> list[Write]:
-    if "title" not in e.data["changes"]:
-        return []
-    doc = {**_need(lookup, f"event-type:{e.aggregate_id}"), "title": e.data["changes"]["title"]}
+    before = _need(lookup, f"event-type:{e.aggregate_id}")
+    settings = {**before.get("settings", {"title": before["title"]}), **e.data["changes"]}
+    doc = _event_type_doc(before["hostId"], before.get("organisationId"), settings)
     return [Write("index", f"event-type:{e.aggregate_id}", e.aggregate_version, doc)]
 
 

@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 
 from booking.domain.availability import Reservation
 from projections.elastic.client import alias
-from projections.models import AgendaEntry
+from projections.models import AgendaEntry, AgendaEventType, AgendaHost
 from projections.selectors import GROUPS, decode_cursor, encode_cursor
 
 FIELDS = {"local_date": "localDate", "host_id": "hostId", "event_type_id": "eventTypeId"}
@@ -154,6 +154,98 @@ def agenda_stats(
             }
         )
     return rows
+
+
+def _docs(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    found = es.mget(index=alias("agenda"), ids=ids)
+    return {d["_id"]: d["_source"] for d in found["docs"] if d.get("found")}
+
+
+def hosts_by_ids(es: Elasticsearch, ids: list[UUID]) -> dict[UUID, AgendaHost]:
+    docs = _docs(es, [f"host:{i}" for i in ids])
+    return {
+        UUID(key.removeprefix("host:")): AgendaHost(
+            id=UUID(key.removeprefix("host:")),
+            organisation_id=UUID(d["organisationId"]),
+            name=d["name"],
+            email=d.get("email", ""),
+            time_zone=d["timeZone"],
+        )
+        for key, d in docs.items()
+    }
+
+
+def _event_type(key: str, d: dict[str, Any]) -> AgendaEventType:
+    s = d.get("settings", {})
+    return AgendaEventType(
+        id=UUID(key.removeprefix("event-type:")),
+        organisation_id=UUID(d["organisationId"]) if d.get("organisationId") else None,
+        host_id=UUID(d["hostId"]),
+        slug=d.get("slug") or "",
+        title=d["title"],
+        length_in_minutes=s.get("lengthInMinutes", 0),
+        buffer_before_minutes=s.get("bufferBeforeMinutes", 0),
+        buffer_after_minutes=s.get("bufferAfterMinutes", 0),
+        minimum_notice_minutes=s.get("minimumNoticeMinutes", 0),
+        slot_interval_minutes=s.get("slotIntervalMinutes"),
+        max_bookings_per_day=s.get("maxBookingsPerDay"),
+        booking_window_days=s.get("bookingWindowDays", 60),
+    )
+
+
+def event_types_by_ids(es: Elasticsearch, ids: list[UUID]) -> dict[UUID, AgendaEventType]:
+    docs = _docs(es, [f"event-type:{i}" for i in ids])
+    return {UUID(key.removeprefix("event-type:")): _event_type(key, d) for key, d in docs.items()}
+
+
+def event_types_by_hosts(es: Elasticsearch, host_ids: list[UUID], limit: int) -> dict[UUID, list[AgendaEventType]]:
+    found = es.search(
+        index=alias("agenda"),
+        size=10_000,
+        query={
+            "bool": {"filter": [{"term": {"kind": "event_type"}}, {"terms": {"hostId": [str(h) for h in host_ids]}}]}
+        },
+    )
+    by_host: dict[UUID, list[AgendaEventType]] = {}
+    for hit in found["hits"]["hits"]:
+        made = _event_type(hit["_id"], hit["_source"])
+        by_host.setdefault(made.host_id, []).append(made)
+    return {h: sorted(types, key=lambda t: (t.slug, str(t.id)))[:limit] for h, types in by_host.items()}
+
+
+def entries_by_uids(es: Elasticsearch, uids: list[UUID]) -> dict[UUID, AgendaEntry]:
+    docs = list(_docs(es, [f"booking:{u}" for u in uids]).values())
+    return {e.uid: e for e in (_entry(d, _titles(es, docs)) for d in docs)}
+
+
+def entries_by_attendees(
+    es: Elasticsearch, organisation_id: UUID, emails: list[str], limit: int
+) -> dict[str, list[AgendaEntry]]:
+    found = es.search(
+        index=alias("agenda"),
+        size=0,
+        query={
+            "bool": {
+                "filter": [
+                    {"term": {"kind": "entry"}},
+                    {"term": {"organisationId": str(organisation_id)}},
+                    {"terms": {"attendeeEmail.raw": emails}},
+                ]
+            }
+        },
+        aggs={
+            "attendees": {
+                "terms": {"field": "attendeeEmail.raw", "size": len(emails) or 1},
+                "aggs": {"first": {"top_hits": {"size": limit, "sort": [{"start": "asc"}, {"uid": "asc"}]}}},
+            }
+        },
+    )
+    buckets = found["aggregations"]["attendees"]["buckets"]
+    docs = [hit["_source"] for b in buckets for hit in b["first"]["hits"]["hits"]]
+    titles = _titles(es, docs)
+    return {b["key"]: [_entry(hit["_source"], titles) for hit in b["first"]["hits"]["hits"]] for b in buckets}
 
 
 def holds(es: Elasticsearch, host_id: UUID, dates: list[date]) -> list[Reservation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from booking.domain.event_type import DEFAULTS
 from projections.envelope import Envelope
 from projections.models import AgendaEntry, AgendaEventType, AgendaHost
 from projections.views.base import Tables, View
@@ -16,26 +17,51 @@ def _host_registered(view: Agenda, e: Envelope, t: Tables) -> None:
         defaults={
             "organisation_id": e.data["organisationId"],
             "name": e.data["name"],
+            "email": e.data["email"],
             "time_zone": e.data["timeZone"],
             "version": e.aggregate_version,
         },
     )
 
 
+# public setting name -> column
+SETTINGS = {
+    "slug": "slug",
+    "title": "title",
+    "lengthInMinutes": "length_in_minutes",
+    "bufferBeforeMinutes": "buffer_before_minutes",
+    "bufferAfterMinutes": "buffer_after_minutes",
+    "minimumNoticeMinutes": "minimum_notice_minutes",
+    "slotIntervalMinutes": "slot_interval_minutes",
+    "maxBookingsPerDay": "max_bookings_per_day",
+    "bookingWindowDays": "booking_window_days",
+}
+
+
+def _settings(published: dict[str, object]) -> dict[str, object]:
+    return {column: published[name] for name, column in SETTINGS.items() if name in published}
+
+
 def _event_type_created(view: Agenda, e: Envelope, t: Tables) -> None:
     t[AgendaEventType].objects.update_or_create(
         id=e.aggregate_id,
-        defaults={"host_id": e.data["hostId"], "title": e.data["settings"]["title"], "version": e.aggregate_version},
+        defaults={
+            "organisation_id": e.data["organisationId"],
+            "host_id": e.data["hostId"],
+            "version": e.aggregate_version,
+            **DEFAULTS,  # the event holds the settings as given; the aggregate fills in the rest
+            **_settings(e.data["settings"]),
+        },
     )
 
 
 def _event_type_updated(view: Agenda, e: Envelope, t: Tables) -> None:
-    title = e.data["changes"].get("title")
+    changes = _settings(e.data["changes"])
     rows = t[AgendaEventType].objects.filter(id=e.aggregate_id, version__lt=e.aggregate_version)
-    if not rows.update(version=e.aggregate_version) or title is None:
-        return  # already applied, or no title change
-    rows.model.objects.filter(id=e.aggregate_id).update(title=title)
-    t[AgendaEntry].objects.filter(event_type_id=e.aggregate_id).update(title=title)
+    if not rows.update(version=e.aggregate_version, **changes):
+        return  # already applied
+    if "title" in changes:
+        t[AgendaEntry].objects.filter(event_type_id=e.aggregate_id).update(title=changes["title"])
 
 
 def _times(start: datetime, end: datetime, zone: ZoneInfo) -> dict[str, object]:

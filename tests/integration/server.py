@@ -44,7 +44,7 @@ def django_env() -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, threads: int = 16) -> Iterator[str]:
+def gunicorn(workers: int = 2, threads: int = 16, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -64,7 +64,7 @@ def gunicorn(workers: int = 2, threads: int = 16) -> Iterator[str]:
             "warning",
         ],
         cwd=ROOT,
-        env=django_env(),
+        env={**django_env(), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

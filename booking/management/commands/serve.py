@@ -6,6 +6,8 @@ dies is restarted with backoff; when gunicorn stops, everything stops.
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from booking.settings.paths import VAR_DIR
 from projections.views import VIEWS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,6 +34,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         bin_dir = Path(sys.executable).parent
+        # every worker writes its metrics here; /metrics sums them (prometheus_client multiprocess)
+        metrics_dir = VAR_DIR / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        web_env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
         web = subprocess.Popen(  # noqa: S603 - our own fixed command line
             [
                 str(bin_dir / "gunicorn"),
@@ -47,6 +55,7 @@ class Command(BaseCommand):
                 "warning",
             ],
             cwd=ROOT,
+            env=web_env,
         )
         projectors = {name: self._projector(name) for name in VIEWS}
         stopping = False

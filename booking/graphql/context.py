@@ -1,0 +1,23 @@
+"""What every resolver of one request shares: the caller and the request's data loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+
+from booking.bookings import Caller
+
+
+@dataclass
+class Context:
+    request: HttpRequest
+    organisation: UUID | None  # from a valid Bearer key
+    cancel_token: str | None
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(self.organisation, self.cancel_token)

@@ -1,0 +1,1 @@
+"""One module per mutation, named entity first (booking_create, booking_cancel, ...)."""

@@ -1,0 +1,206 @@
+"""Root queries: thin resolvers over the views' read API (projections.reads) and the slot rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import graphene
+
+from booking.auth import cancel_token_matches
+from booking.domain.errors import InvalidValue, NotFound
+from booking.graphql import types as t
+from booking.graphql.context import Context
+from booking.graphql.errors import refusal
+from booking.graphql.limits import first_in_range
+from booking.inputs import calendar_date
+from booking.slots import offered_by_date, slot_query
+from projections import reads
+from projections.selectors import encode_cursor, wait_for
+
+MAX_PAGE = 100
+
+
+def _min_position() -> graphene.BigInt:
+    return graphene.BigInt(description="Wait (up to 2 s) until the views have applied this position (from a write)")
+
+
+class BookingQueries(graphene.ObjectType):
+    host = graphene.Field(t.Host, id=graphene.ID(required=True), description="Organisation key required.")
+    event_type = graphene.Field(t.EventType, id=graphene.ID(required=True), description="Organisation key required.")
+    slots = graphene.List(
+        graphene.NonNull(t.SlotDay),
+        required=True,
+        event_type_id=graphene.ID(required=True),
+        start=graphene.String(required=True, description="YYYY-MM-DD, inclusive, in timeZone"),
+        end=graphene.String(required=True, description="YYYY-MM-DD, inclusive, at most 62 days after start"),
+        time_zone=graphene.String(required=True, description="The invitee's IANA time zone"),
+        min_position=_min_position(),
+        description="Offered starts by date in the invitee's zone; dates without slots are left out. Public.",
+    )
+    booking = graphene.Field(
+        t.Booking,
+        uid=graphene.ID(required=True),
+        min_position=_min_position(),
+        description="With the organisation's key or the booking's X-Cancel-Token.",
+    )
+    agenda = graphene.Field(
+        t.BookingConnection,
+        required=True,
+        host_id=graphene.ID(),
+        from_=graphene.String(name="from", description="YYYY-MM-DD, host-local, inclusive"),
+        to=graphene.String(description="YYYY-MM-DD, host-local, inclusive"),
+        status=t.BookingStatus(),
+        q=graphene.String(description="Attendee name or email, or title, contains"),
+        first=graphene.Int(default_value=50, description=f"1 to {MAX_PAGE}"),
+        after=graphene.String(),
+        min_position=_min_position(),
+        description="The organisation's bookings in start order. Organisation key required.",
+    )
+    agenda_stats = graphene.List(
+        graphene.NonNull(t.AgendaStat),
+        required=True,
+        group_by=t.AgendaGroup(default_value="day"),
+        host_id=graphene.ID(),
+        from_=graphene.String(name="from"),
+        to=graphene.String(),
+        min_position=_min_position(),
+        description="Accepted and cancelled bookings and booked minutes per group. Organisation key required.",
+    )
+
+    @staticmethod
+    def resolve_host(root: None, info: graphene.ResolveInfo, id: str) -> Any:
+        organisation = _organisation(info.context)
+        host = reads.hosts_by_ids([_uuid(id, "id")]).get(_uuid(id, "id"))
+        if host is None or host.organisation_id != organisation:
+            raise NotFound("no such host", "id")
+        return host
+
+    @staticmethod
+    def resolve_event_type(root: None, info: graphene.ResolveInfo, id: str) -> Any:
+        organisation = _organisation(info.context)
+        found = reads.event_types_by_ids([_uuid(id, "id")]).get(_uuid(id, "id"))
+        if found is None or found.organisation_id != organisation:
+            raise NotFound("no such event type", "id")
+        return found
+
+    @staticmethod
+    def resolve_slots(
+        root: None,
+        info: graphene.ResolveInfo,
+        event_type_id: str,
+        start: str,
+        end: str,
+        time_zone: str,
+        min_position: int | None = None,
+    ) -> list[dict[str, Any]]:
+        query = slot_query(event_type_id, start, end, time_zone)
+        _caught_up(("availability",), min_position)
+        return [
+            {"date": day, "slots": [{"start": s} for s in starts]} for day, starts in offered_by_date(query).items()
+        ]
+
+    @staticmethod
+    def resolve_booking(root: None, info: graphene.ResolveInfo, uid: str, min_position: int | None = None) -> Any:
+        context: Context = info.context
+        booking_uid = _uuid(uid, "uid")
+        _caught_up(("agenda",), min_position)
+        found = reads.entries_by_uids([booking_uid]).get(booking_uid)
+        if found is not None and found.organisation_id == context.organisation:
+            return found
+        if found is not None and context.cancel_token and cancel_token_matches(found.uid, context.cancel_token):
+            return found
+        raise NotFound("no such booking", "uid")
+
+    @staticmethod
+    def resolve_agenda(
+        root: None,
+        info: graphene.ResolveInfo,
+        first: int,
+        host_id: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        status: str | None = None,
+        q: str | None = None,
+        after: str | None = None,
+        min_position: int | None = None,
+    ) -> dict[str, Any]:
+        organisation = _organisation(info.context)
+        first_in_range(first, "first", MAX_PAGE)
+        first_day, last_day = _range(from_, to)
+        _caught_up(("agenda",), min_position)
+        try:
+            entries, next_cursor = reads.agenda_for(
+                organisation,
+                host_id=_uuid(host_id, "hostId") if host_id else None,
+                first=first_day,
+                last=last_day,
+                status=_value(status),
+                q=q,
+                cursor=after,
+                limit=first,
+            )
+        except ValueError:
+            raise InvalidValue.single("after", "is not a cursor this API issued") from None
+        return {
+            "edges": [{"cursor": encode_cursor(e), "node": e} for e in entries],
+            "page_info": {"has_next_page": next_cursor is not None, "end_cursor": next_cursor},
+        }
+
+    @staticmethod
+    def resolve_agenda_stats(
+        root: None,
+        info: graphene.ResolveInfo,
+        group_by: str,
+        host_id: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+        min_position: int | None = None,
+    ) -> list[dict[str, Any]]:
+        organisation = _organisation(info.context)
+        first_day, last_day = _range(from_, to)
+        _caught_up(("agenda",), min_position)
+        rows = reads.agenda_stats(
+            organisation,
+            _value(group_by),
+            host_id=_uuid(host_id, "hostId") if host_id else None,
+            first=first_day,
+            last=last_day,
+        )
+        return [{**row, "booked_minutes": row["bookedMinutes"]} for row in rows]
+
+
+def _value(choice: Any) -> Any:
+    """An enum argument's value (graphene passes members; defaults arrive as plain values)."""
+    return getattr(choice, "value", choice)
+
+
+def _organisation(context: Context) -> UUID:
+    if context.organisation is None:
+        raise refusal("unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
+    return context.organisation
+
+
+def _uuid(value: str, field: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidValue.single(field, "must be a UUID") from None
+
+
+def _range(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    start = calendar_date(first, "from") if first is not None else None
+    end = calendar_date(last, "to") if last is not None else None
+    if start and end and end < start:
+        raise InvalidValue.single("to", "must not be before from")
+    return start, end
+
+
+def _caught_up(views: tuple[str, ...], position: int | None) -> None:
+    if position is None:
+        return
+    if position < 0:
+        raise InvalidValue.single("minPosition", "must be a whole number (a meta position from a write)")
+    if not wait_for([reads.position_key(v) for v in views], position):
+        raise refusal("not_caught_up", f"the views have not reached position {position} yet; retry", retryAfter=1)

@@ -1,0 +1,290 @@
+"""POST/GET /graphql, by the GraphQL-over-HTTP spec, guarded before anything runs.
+
+In order: the HTTP request must be well formed (else 400); a key, when sent, must be valid
+(else 401); the document comes from the request or from the persisted queries; it must be
+small enough, parse, validate (introspection off unless enabled), and stay under the depth,
+alias and cost limits; then it runs with batching data loaders and timed resolvers.
+
+Status codes: a request that is not a GraphQL request at all is 400. For one that is, with
+`Accept: application/graphql-response+json` a response without `data` is 400 (4xx for auth);
+with plain `application/json` (the legacy default) it is 200 and the errors say why. Every
+error carries `extensions.code`; every measured response reports its cost in `extensions`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from graphene.types.resolver import dict_or_attr_resolver
+from graphene.validation import DisableIntrospection
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+
+from booking.auth import optional_organisation
+from booking.domain.errors import DomainError
+from booking.graphql import persisted
+from booking.graphql.context import Context
+from booking.graphql.cost import Measure, measure
+from booking.graphql.errors import from_domain
+from booking.graphql.execution import BatchingExecutionContext
+from booking.graphql.schema import schema
+from booking.observability.metrics import GRAPHQL_COST, RESOLVER_SECONDS
+
+log = logging.getLogger("slotwise.graphql")
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_documents = persisted.DocumentCache()
+
+
+class RequestError(Exception):
+    """Refuses the whole request. `status` is used as is when `document_level` is False."""
+
+    def __init__(self, code: str, message: str, status: int = 400, document_level: bool = True, **extra: Any) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status, self.document_level = code, message, status, document_level
+        self.extra = extra
+
+    def formatted(self) -> dict[str, Any]:
+        extra = dict(self.extra)
+        found: dict[str, Any] = {"message": self.message}
+        if extra.get("locations"):
+            found["locations"] = extra.pop("locations")
+        extra.pop("locations", None)
+        found["extensions"] = {"code": self.code, **extra}
+        return found
+
+
+@dataclass(frozen=True)
+class Prepared:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+class ResolverTimer:
+    """graphql-core middleware: records each non-trivial resolver's duration by Type.field."""
+
+    def resolve(self, next: Any, root: Any, info: Any, **args: Any) -> Any:
+        if isinstance(next, partial) and next.func is dict_or_attr_resolver:
+            return next(root, info, **args)  # a plain attribute read: nothing to time
+        started = time.perf_counter()
+        try:
+            return next(root, info, **args)
+        finally:
+            RESOLVER_SECONDS.labels(field=f"{info.parent_type.name}.{info.field_name}").observe(
+                time.perf_counter() - started
+            )
+
+
+_MIDDLEWARE = [ResolverTimer()]
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class GraphQLView(View):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        media = _media_type(request)
+        try:
+            if request.method not in ("GET", "POST"):
+                raise RequestError("method_not_allowed", "GraphQL is served over GET and POST", 405, False)
+            params = _params(request)
+            context = _context(request)
+            prepared = _prepare(params, request.method)
+            variables = params.get("variables")
+            measured = _limits(prepared, variables)
+            result = execute(
+                schema.graphql_schema,
+                prepared.document,
+                context_value=context,
+                variable_values=variables,
+                operation_name=params.get("operationName"),
+                middleware=_MIDDLEWARE,
+                execution_context_class=BatchingExecutionContext,
+            )
+            assert isinstance(result, ExecutionResult)  # no resolver here is async
+        except RequestError as refused:
+            status = refused.status if not refused.document_level or media == GRAPHQL_RESPONSE else 200
+            response = _respond({"errors": [refused.formatted()]}, status, media)
+            if refused.status == 405:
+                response["Allow"] = "GET, POST"
+            return response
+        GRAPHQL_COST.observe(measured.cost)
+        cost = {"cost": {"requested": measured.cost, "maximum": settings.SLOTWISE_GRAPHQL_MAX_COST}}
+        errors = [_format(e) for e in result.errors or ()]
+        if result.data is None and errors and not any(e.get("path") for e in errors):
+            for e in errors:  # variables that do not fit their types: nothing ran
+                e.setdefault("extensions", {}).setdefault("code", "invalid_variables")
+            return _respond({"errors": errors, "extensions": cost}, 400 if media == GRAPHQL_RESPONSE else 200, media)
+        body: dict[str, Any] = {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        body["extensions"] = cost
+        return _respond(body, 200, media)
+
+
+def _media_type(request: HttpRequest) -> str:
+    accept = request.headers.get("Accept", "")
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+
+
+def _respond(body: dict[str, Any], status: int, media: str) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(body, separators=(",", ":"), default=str), status=status, content_type=f"{media}; charset=utf-8"
+    )
+
+
+def _params(request: HttpRequest) -> dict[str, Any]:
+    """The GraphQL-over-HTTP parameters: query, operationName, variables, extensions."""
+    if request.method == "GET":
+        raw: dict[str, Any] = {k: request.GET.get(k) for k in ("query", "operationName", "variables", "extensions")}
+        for name in ("variables", "extensions"):
+            if raw[name] is not None:
+                raw[name] = _json(raw[name], name)
+    else:
+        content_type = request.content_type or ""
+        if content_type != "application/json":
+            raise RequestError(
+                "unsupported_media_type", "POST a JSON body (Content-Type: application/json)", 415, False
+            )
+        raw = _json(request.body.decode("utf-8", errors="replace"), "body")
+        if not isinstance(raw, dict):
+            raise RequestError("bad_request", "the body must be a JSON object", 400, False)
+    checks = (("query", str), ("operationName", str), ("variables", dict), ("extensions", dict))
+    for name, kind in checks:
+        if raw.get(name) is not None and not isinstance(raw[name], kind):
+            wanted = "a string" if kind is str else "an object"
+            raise RequestError("bad_request", f"{name} must be {wanted}", 400, False)
+    return raw
+
+
+def _json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise RequestError("malformed_json", f"{name} is not valid JSON", 400, False) from None
+
+
+def _context(request: HttpRequest) -> Context:
+    organisation = optional_organisation(request)
+    if organisation is False:
+        raise RequestError("unauthorized", "the API key is not valid", 401, False)
+    assert not isinstance(organisation, bool)
+    return Context(request, organisation, request.headers.get("X-Cancel-Token") or None)
+
+
+def _document_text(params: dict[str, Any]) -> tuple[str, str]:
+    """The document and its sha256, from the request or the persisted queries."""
+    query: str | None = params.get("query")
+    apq = (params.get("extensions") or {}).get("persistedQuery")
+    persisted_only = settings.SLOTWISE_GRAPHQL_PERSISTED_ONLY
+    if apq is not None:
+        digest = apq.get("sha256Hash") if isinstance(apq, dict) else None
+        if apq.get("version", 1) != 1 or not isinstance(digest, str) or len(digest) != 64:
+            raise RequestError("bad_request", "extensions.persistedQuery needs version 1 and a sha256Hash", 400, False)
+        if query is None:
+            found = persisted.allowed(digest) or (None if persisted_only else persisted.remembered(digest))
+            if found is None:
+                raise RequestError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+            return found, digest
+        if persisted.sha256(query) != digest:
+            raise RequestError("persisted_query_hash_mismatch", "sha256Hash is not the hash of the query")
+    if query is None:
+        raise RequestError("bad_request", "a query (or extensions.persistedQuery) is required", 400, False)
+    if len(query.encode()) > settings.SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES:
+        limit = settings.SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES // 1024
+        raise RequestError("document_too_large", f"documents are limited to {limit} KB")
+    digest = persisted.sha256(query)
+    if persisted_only:
+        if persisted.allowed(digest) is None:
+            raise RequestError("persisted_query_required", "only registered (persisted) queries are accepted here")
+    elif apq is not None:
+        persisted.remember(digest, query)
+    return query, digest
+
+
+def _prepare(params: dict[str, Any], method: str) -> Prepared:
+    query, digest = _document_text(params)
+    introspection = bool(settings.SLOTWISE_GRAPHQL_INTROSPECTION)
+    cache_key = f"{digest}:{int(introspection)}"
+    document = _documents.get(cache_key)
+    if document is None:
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            raise RequestError("graphql_parse_failed", error.message, locations=_locations(error)) from None
+        rules = list(specified_rules) if introspection else [*specified_rules, DisableIntrospection]
+        invalid = validate(schema.graphql_schema, document, rules, max_errors=20)
+        if invalid:
+            first = invalid[0]
+            raise RequestError(
+                "graphql_validation_failed",
+                "; ".join(e.message for e in invalid),
+                locations=_locations(first),
+            )
+        _documents.put(cache_key, document)
+    operation = get_operation_ast(document, params.get("operationName"))
+    if operation is None:
+        raise RequestError("operation_not_found", "name the operation to run (operationName)")
+    if method == "GET" and operation.operation != OperationType.QUERY:
+        raise RequestError("method_not_allowed", "mutations are sent with POST", 405, False)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return Prepared(document, operation, fragments)
+
+
+def _limits(prepared: Prepared, variables: dict[str, Any] | None) -> Measure:
+    measured = measure(schema.graphql_schema, prepared.operation, prepared.fragments, variables)
+    if measured.depth > settings.SLOTWISE_GRAPHQL_MAX_DEPTH:
+        most = settings.SLOTWISE_GRAPHQL_MAX_DEPTH
+        raise RequestError(
+            "query_too_deep", f"depth {measured.depth} is over {most}", depth=measured.depth, maxDepth=most
+        )
+    if measured.aliases > settings.SLOTWISE_GRAPHQL_MAX_ALIASES:
+        most = settings.SLOTWISE_GRAPHQL_MAX_ALIASES
+        raise RequestError(
+            "too_many_aliases", f"{measured.aliases} aliases is over {most}", aliases=measured.aliases, maxAliases=most
+        )
+    if measured.cost > settings.SLOTWISE_GRAPHQL_MAX_COST:
+        most = settings.SLOTWISE_GRAPHQL_MAX_COST
+        raise RequestError("query_too_costly", f"cost {measured.cost} is over {most}", cost=measured.cost, maxCost=most)
+    return measured
+
+
+def _locations(error: GraphQLError) -> list[dict[str, int]]:
+    return [{"line": loc.line, "column": loc.column} for loc in error.locations or ()]
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        domain = from_domain(original)
+        formatted: dict[str, Any] = {"message": domain.message, "extensions": domain.extensions}
+    elif original is None or isinstance(original, GraphQLError):
+        formatted = dict(error.formatted)
+    else:
+        log.error("resolver failed", exc_info=original)
+        formatted = {"message": "internal error", "extensions": {"code": "internal_error"}}
+    if error.path:
+        formatted["path"] = list(error.path)
+    if error.locations:
+        formatted["locations"] = _locations(error)
+    return formatted
