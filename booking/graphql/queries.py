@@ -10,10 +10,12 @@ import graphene
 
 from booking.auth import cancel_token_matches
 from booking.domain.errors import InvalidValue, NotFound
+from booking.graphql import dataloaders as dl
 from booking.graphql import types as t
 from booking.graphql.context import Context
 from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
+from booking.graphql.lookahead import asks_for
 from booking.inputs import calendar_date
 from booking.slots import offered_by_date, slot_query
 from projections import reads
@@ -143,6 +145,7 @@ class BookingQueries(graphene.ObjectType):
             )
         except ValueError:
             raise InvalidValue.single("after", "is not a cursor this API issued") from None
+        prime_relations(info, entries, ("edges", "node"))
         return {
             "edges": [{"cursor": encode_cursor(e), "node": e} for e in entries],
             "page_info": {"has_next_page": next_cursor is not None, "end_cursor": next_cursor},
@@ -169,6 +172,14 @@ class BookingQueries(graphene.ObjectType):
             last=last_day,
         )
         return [{**row, "booked_minutes": row["bookedMinutes"]} for row in rows]
+
+
+def prime_relations(info: graphene.ResolveInfo, entries: list[Any], path: tuple[str, ...]) -> None:
+    """Loads the hosts and event types a page of bookings will ask for, in one batch each."""
+    if asks_for(info, *path, "host"):
+        dl.HostByIdLoader.of(info.context).prime([e.host_id for e in entries])
+    if asks_for(info, *path, "eventType"):
+        dl.EventTypeByIdLoader.of(info.context).prime([e.event_type_id for e in entries])
 
 
 def _value(choice: Any) -> Any:

@@ -12,6 +12,7 @@ import graphene
 from booking.graphql import dataloaders as dl
 from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
+from booking.graphql.timing import per_item
 
 
 class BookingStatus(graphene.Enum):
@@ -35,12 +36,14 @@ class EventType(graphene.ObjectType):
     host = graphene.Field(lambda: Host)
 
     @staticmethod
+    @per_item
     def resolve_slot_interval_minutes(root: Any, info: graphene.ResolveInfo) -> int:
         return int(root.slot_interval_minutes or root.length_in_minutes)
 
     @staticmethod
+    @per_item
     def resolve_host(root: Any, info: graphene.ResolveInfo) -> Any:
-        return dl.HostByIdLoader.of(info.context).load(root.host_id)
+        return dl.HostByIdLoader.of(info.context).value_or_future(root.host_id)
 
 
 class Host(graphene.ObjectType):
@@ -57,6 +60,7 @@ class Host(graphene.ObjectType):
     )
 
     @staticmethod
+    @per_item
     def resolve_event_types(root: Any, info: graphene.ResolveInfo, first: int) -> Any:
         first_in_range(first, "first", dl.MAX_RELATED)
         return dl.EventTypesByHostLoader.of(info.context).load((root.id, first))
@@ -82,6 +86,7 @@ class Attendee(graphene.ObjectType):
     )
 
     @staticmethod
+    @per_item
     def resolve_bookings(root: AttendeeRow, info: graphene.ResolveInfo, first: int) -> Any:
         first_in_range(first, "first", dl.MAX_RELATED)
         if info.context.organisation != root.organisation_id:
@@ -107,20 +112,24 @@ class Booking(graphene.ObjectType):
     updated_at = graphene.DateTime(required=True)
 
     @staticmethod
+    @per_item
     def resolve_status(root: Any, info: graphene.ResolveInfo) -> Any:
         return BookingStatus.get(root.status)
 
     @staticmethod
+    @per_item
     def resolve_attendee(root: Any, info: graphene.ResolveInfo) -> AttendeeRow:
         return AttendeeRow(root.organisation_id, root.attendee_name, root.attendee_email, root.attendee_time_zone)
 
     @staticmethod
+    @per_item
     def resolve_host(root: Any, info: graphene.ResolveInfo) -> Any:
-        return dl.HostByIdLoader.of(info.context).load(root.host_id)
+        return dl.HostByIdLoader.of(info.context).value_or_future(root.host_id)
 
     @staticmethod
+    @per_item
     def resolve_event_type(root: Any, info: graphene.ResolveInfo) -> Any:
-        return dl.EventTypeByIdLoader.of(info.context).load(root.event_type_id)
+        return dl.EventTypeByIdLoader.of(info.context).value_or_future(root.event_type_id)
 
 
 class PageInfo(graphene.ObjectType):

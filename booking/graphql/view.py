@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +23,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from graphene.types.resolver import dict_or_attr_resolver
 from graphene.validation import DisableIntrospection
 from graphql import (
     DocumentNode,
@@ -49,12 +46,14 @@ from booking.graphql.cost import Measure, measure
 from booking.graphql.errors import from_domain
 from booking.graphql.execution import BatchingExecutionContext
 from booking.graphql.schema import schema
-from booking.observability.metrics import GRAPHQL_COST, RESOLVER_SECONDS
+from booking.graphql.timing import time_resolvers
+from booking.observability.metrics import GRAPHQL_COST
 
 log = logging.getLogger("slotwise.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _documents = persisted.DocumentCache()
+time_resolvers(schema.graphql_schema)
 
 
 class RequestError(Exception):
@@ -82,24 +81,6 @@ class Prepared:
     fragments: dict[str, FragmentDefinitionNode]
 
 
-class ResolverTimer:
-    """graphql-core middleware: records each non-trivial resolver's duration by Type.field."""
-
-    def resolve(self, next: Any, root: Any, info: Any, **args: Any) -> Any:
-        if isinstance(next, partial) and next.func is dict_or_attr_resolver:
-            return next(root, info, **args)  # a plain attribute read: nothing to time
-        started = time.perf_counter()
-        try:
-            return next(root, info, **args)
-        finally:
-            RESOLVER_SECONDS.labels(field=f"{info.parent_type.name}.{info.field_name}").observe(
-                time.perf_counter() - started
-            )
-
-
-_MIDDLEWARE = [ResolverTimer()]
-
-
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -118,7 +99,6 @@ class GraphQLView(View):
                 context_value=context,
                 variable_values=variables,
                 operation_name=params.get("operationName"),
-                middleware=_MIDDLEWARE,
                 execution_context_class=BatchingExecutionContext,
             )
             assert isinstance(result, ExecutionResult)  # no resolver here is async
@@ -192,41 +172,50 @@ def _context(request: HttpRequest) -> Context:
     return Context(request, organisation, request.headers.get("X-Cancel-Token") or None)
 
 
-def _document_text(params: dict[str, Any]) -> tuple[str, str]:
+def _document_text(params: dict[str, Any], digest: str | None, persisted_only: bool) -> tuple[str, str]:
     """The document and its sha256, from the request or the persisted queries."""
     query: str | None = params.get("query")
-    apq = (params.get("extensions") or {}).get("persistedQuery")
-    persisted_only = settings.SLOTWISE_GRAPHQL_PERSISTED_ONLY
-    if apq is not None:
-        digest = apq.get("sha256Hash") if isinstance(apq, dict) else None
-        if apq.get("version", 1) != 1 or not isinstance(digest, str) or len(digest) != 64:
-            raise RequestError("bad_request", "extensions.persistedQuery needs version 1 and a sha256Hash", 400, False)
-        if query is None:
-            found = persisted.allowed(digest) or (None if persisted_only else persisted.remembered(digest))
-            if found is None:
-                raise RequestError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
-            return found, digest
-        if persisted.sha256(query) != digest:
-            raise RequestError("persisted_query_hash_mismatch", "sha256Hash is not the hash of the query")
+    if digest is not None and query is None:
+        found = persisted.allowed(digest) or (None if persisted_only else persisted.remembered(digest))
+        if found is None:
+            raise RequestError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+        return found, digest
     if query is None:
         raise RequestError("bad_request", "a query (or extensions.persistedQuery) is required", 400, False)
     if len(query.encode()) > settings.SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES:
         limit = settings.SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES // 1024
         raise RequestError("document_too_large", f"documents are limited to {limit} KB")
+    if digest is not None and persisted.sha256(query) != digest:
+        raise RequestError("persisted_query_hash_mismatch", "sha256Hash is not the hash of the query")
+    registering = digest is not None
     digest = persisted.sha256(query)
     if persisted_only:
         if persisted.allowed(digest) is None:
             raise RequestError("persisted_query_required", "only registered (persisted) queries are accepted here")
-    elif apq is not None:
+    elif registering:
         persisted.remember(digest, query)
     return query, digest
 
 
+def _apq_digest(params: dict[str, Any]) -> str | None:
+    apq = (params.get("extensions") or {}).get("persistedQuery")
+    if apq is None:
+        return None
+    digest = apq.get("sha256Hash") if isinstance(apq, dict) else None
+    if not isinstance(apq, dict) or apq.get("version", 1) != 1 or not isinstance(digest, str) or len(digest) != 64:
+        raise RequestError("bad_request", "extensions.persistedQuery needs version 1 and a sha256Hash", 400, False)
+    return digest
+
+
 def _prepare(params: dict[str, Any], method: str) -> Prepared:
-    query, digest = _document_text(params)
     introspection = bool(settings.SLOTWISE_GRAPHQL_INTROSPECTION)
-    cache_key = f"{digest}:{int(introspection)}"
-    document = _documents.get(cache_key)
+    persisted_only = bool(settings.SLOTWISE_GRAPHQL_PERSISTED_ONLY)
+    mode = f"{int(introspection)}{int(persisted_only)}"  # a document is cached for the mode that accepted it
+    digest = _apq_digest(params)
+    document = _documents.get(f"{digest}:{mode}") if digest and params.get("query") is None else None
+    if document is None:
+        query, digest = _document_text(params, digest, persisted_only)
+        document = _documents.get(f"{digest}:{mode}")
     if document is None:
         try:
             document = parse(query)
@@ -241,7 +230,7 @@ def _prepare(params: dict[str, Any], method: str) -> Prepared:
                 "; ".join(e.message for e in invalid),
                 locations=_locations(first),
             )
-        _documents.put(cache_key, document)
+        _documents.put(f"{digest}:{mode}", document)
     operation = get_operation_ast(document, params.get("operationName"))
     if operation is None:
         raise RequestError("operation_not_found", "name the operation to run (operationName)")

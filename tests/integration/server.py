@@ -52,6 +52,8 @@ def gunicorn(workers: int = 2, threads: int = 16, env: dict[str, str] | None = N
             "-m",
             "gunicorn",
             "booking.wsgi",
+            "-c",
+            "booking/gunicorn_conf.py",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             [
                 str(bin_dir / "gunicorn"),
                 "booking.wsgi",
+                "-c",
+                "booking/gunicorn_conf.py",
                 "--bind",
                 f"{options['host']}:{options['port']}",
                 "--workers",
