@@ -16,3 +16,27 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: {{ $value | quote }}
 {{- end }}
 {{- end -}}
+
+{{- /* The GraphQL endpoint's settings (booking/settings/graphql.py), for the API. */ -}}
+{{- define "slotwise.graphqlEnv" -}}
+- name: SLOTWISE_GRAPHQL_PERSISTED_ONLY
+  value: {{ .Values.graphql.persistedOnly | toString | quote }}
+- name: SLOTWISE_GRAPHQL_INTROSPECTION
+  value: {{ .Values.graphql.introspection | toString | quote }}
+- name: SLOTWISE_GRAPHQL_MAX_DEPTH
+  value: {{ .Values.graphql.maxDepth | int | quote }}
+- name: SLOTWISE_GRAPHQL_MAX_ALIASES
+  value: {{ .Values.graphql.maxAliases | int | quote }}
+- name: SLOTWISE_GRAPHQL_MAX_COST
+  value: {{ .Values.graphql.maxCost | int | quote }}
+{{- with .Values.redis.url }}
+- name: SLOTWISE_REDIS_URL
+  value: {{ . | quote }}
+- name: SLOTWISE_REDIS_PREFIX
+  value: {{ $.Values.redis.prefix | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "slotwise.persistedQueriesName" -}}
+{{ .Release.Name }}-graphql-persisted-queries
+{{- end -}}
