@@ -141,6 +141,8 @@ def main() -> int:
         [
             str(Path(PY).parent / "gunicorn"),
             "booking.wsgi",
+            "-c",
+            "booking/gunicorn_conf.py",
             "--bind",
             f"127.0.0.1:{args.port}",
             "--workers",

@@ -1,0 +1,176 @@
+"""GraphQL vs REST: the same agenda page of 50 bookings, side by side, in one run.
+
+    python tests/bench/graphql_vs_rest.py [--pg-url postgres://postgres@127.0.0.1:5432]
+
+The API runs under gunicorn against PostgreSQL with the agenda view caught up. REST answers
+GET /api/v1/agenda?limit=50; GraphQL answers the `Agenda` operation of docs/graphql/agenda.graphql
+(host and event type nested on every booking) sent as a persisted query (hash only). Both run
+at a fixed arrival rate (p50/p95/p99) and then flat out with a fixed pool of users
+(throughput). Target: GraphQL p95 within 1.5x of REST. k6, gunicorn and PostgreSQL share
+this machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+K6 = str(Path(PY).parent / "k6")
+DB = "slotwise_bench_graphql"
+DOCUMENT = (ROOT / "docs/graphql/agenda.graphql").read_text()
+
+
+def sh(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def prepare(pg_url: str, env: dict[str, str]) -> str:
+    """A fresh database: two hosts, an event type each, 50 bookings, the views caught up."""
+    subprocess.run(["psql", f"{pg_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB}"], check=True)
+    subprocess.run(["psql", f"{pg_url}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
+    sh(PY, "manage.py", "migrate", "-v", "0", env=env)
+    key = sh(PY, "manage.py", "create_api_key", "bench", env=env).strip().splitlines()[-1]
+    script = f"""
+from datetime import UTC, datetime, timedelta
+from booking.api_keys import organisation_for
+from booking.bootstrap import get_app
+from booking.domain.schedule import WEEKDAYS, Schedule
+from projections.projector import Projector
+from projections.sources import LogSource
+from projections.views import VIEWS
+app = get_app(); org = organisation_for({key!r}); types = []
+for i in range(2):
+    host = app.register_host(org, f"Host {{i}}", f"h{{i}}@example.com", "Europe/Berlin").subject
+    always = {{d: [{{"start": "00:00", "end": "24:00"}}] for d in WEEKDAYS}}
+    app.change_schedule(org, host.id, Schedule.parse(always, []))
+    types.append(app.create_event_type(org, host.id, {{"slug": "intro", "title": f"Intro {{i}}",
+                                                     "length_in_minutes": 30}}).subject.id)
+first = datetime(2027, 1, 4, 8, tzinfo=UTC)
+for n in range(50):
+    start = first + timedelta(days=n // 10, minutes=30 * (n % 10))
+    person = {{"name": f"Guest {{n}}", "email": f"guest{{n % 12}}@example.com", "timeZone": "America/New_York"}}
+    app.book_slot(types[n % 2], start, person)
+for view in VIEWS.values():
+    Projector(view, LogSource(app)).catch_up()
+"""
+    sh(PY, "manage.py", "shell", "-c", script, env=env)
+    return key
+
+
+def k6(config: Path, target: str, mode: str, duration: str, rate: int = 0, vus: int = 0) -> dict[str, float]:
+    summary = Path(tempfile.mkstemp(suffix=".json")[1])
+    env = {
+        **os.environ,
+        "BENCH_CONFIG": str(config),
+        "TARGET": target,
+        "MODE": mode,
+        "RATE": str(rate),
+        "VUS": str(vus),
+        "DURATION": duration,
+        "K6_NO_USAGE_REPORT": "true",
+    }
+    script = str(ROOT / "tests/bench/graphql_vs_rest.js")
+    run = [K6, "run", "--quiet", "--no-usage-report", "--summary-export", str(summary), script]
+    subprocess.run(run, env=env, check=False, capture_output=True)
+    metrics = json.loads(summary.read_text())["metrics"]
+    summary.unlink()
+    timing = metrics.get("http_req_duration{name:agenda}", metrics["http_req_duration"])
+    return {
+        "requests": metrics["http_reqs"]["count"],
+        "rate": metrics["http_reqs"]["rate"],
+        "p50": timing["med"],
+        "p95": timing["p(95)"],
+        "p99": timing["p(99)"],
+        "failed": metrics["checks"].get("fails", 0),
+        "dropped": metrics.get("dropped_iterations", {}).get("count", 0),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    ap.add_argument("--port", type=int, default=18766)
+    ap.add_argument("--rate", type=int, default=100)
+    ap.add_argument("--duration", default="30s")
+    ap.add_argument("--vus", type=int, default=8)
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    args = ap.parse_args()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{args.pg_url}/{DB}",
+        "DJANGO_SETTINGS_MODULE": "booking.settings",
+        "SLOTWISE_LOG_LEVEL": "WARNING",
+        # persisted queries shared by both workers, as in production
+        "SLOTWISE_REDIS_URL": args.redis_url,
+        "SLOTWISE_REDIS_PREFIX": f"slotwise-bench-{int(time.time())}",
+    }
+    key = prepare(args.pg_url, env)
+    base = f"http://127.0.0.1:{args.port}"
+    digest = hashlib.sha256(DOCUMENT.encode()).hexdigest()
+    config = Path(tempfile.mkstemp(suffix=".json")[1])
+    config.write_text(json.dumps({"base": base, "key": key, "hash": digest, "from": "2027-01-01", "to": "2027-01-31"}))
+    gunicorn = [str(Path(PY).parent / "gunicorn"), "booking.wsgi", "-c", "booking/gunicorn_conf.py"]
+    options = ["--workers", "2", "--threads", "8", "--worker-class", "gthread", "--log-level", "warning"]
+    server = subprocess.Popen([*gunicorn, "--bind", f"127.0.0.1:{args.port}", *options], cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/readyz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        # register the document once (APQ), as a client's first call does; every worker then parses it once
+        body = {
+            "query": DOCUMENT,
+            "variables": {"first": 50},
+            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}},
+        }
+        request = urllib.request.Request(
+            f"{base}/graphql",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            reply = json.loads(response.read())
+        assert len(reply["data"]["agenda"]["edges"]) == 50, reply
+        cores, cost = os.cpu_count(), reply["extensions"]["cost"]["requested"]
+        print(f"machine: {cores} cores shared by k6, gunicorn (2 workers x 8 threads) and PostgreSQL; {date.today()}")
+        print(f"agenda page of 50 bookings; GraphQL with host and event type nested (cost {cost})")
+        for target in ("rest", "graphql"):
+            k6(config, target, "vus", "3s", vus=4)  # warm-up
+        results = {}
+        for target in ("rest", "graphql"):
+            fixed = k6(config, target, "rate", args.duration, rate=args.rate)
+            flat = k6(config, target, "vus", "15s", vus=args.vus)
+            results[target] = (fixed, flat)
+        fixed_label, flat_label = f"fixed {args.rate}/s x {args.duration}", f"flat out, {args.vus} users x 15 s"
+        print(f"{'':<8} {fixed_label:<58} {flat_label}")
+        for target, (fixed, flat) in results.items():
+            print(
+                f"{target:<8} p50 {fixed['p50']:6.2f} ms  p95 {fixed['p95']:6.2f} ms  p99 {fixed['p99']:6.2f} ms  "
+                f"fail {fixed['failed']:.0f} drop {fixed['dropped']:.0f}   "
+                f"{flat['rate']:7.1f} req/s  p50 {flat['p50']:6.2f} ms  p95 {flat['p95']:6.2f} ms  "
+                f"fail {flat['failed']:.0f}"
+            )
+        ratio = results["graphql"][0]["p95"] / results["rest"][0]["p95"]
+        print(f"GraphQL p95 / REST p95 at {args.rate}/s: {ratio:.2f}x (target <= 1.5x)")
+        return 0
+    finally:
+        server.terminate()
+        server.wait(20)
+        config.unlink()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
