@@ -61,9 +61,7 @@ class BatchingExecutionContext(DeferredExecutionContext):
         unresolved = 0
         future: Any = None  # made only when some field is still pending; callbacks run later
         is_dict = isinstance(source_value, dict)
-        for response_name, field_nodes in fields.items():
-            field = get_field_def(self.schema, parent_type, field_nodes[0])
-            plain = _plain_leaf(field) if field is not None and not self.middleware_manager else None
+        for response_name, field_nodes, plain in self._plan(parent_type, fields):
             if plain is not None:
                 name, default, serialize = plain
                 value = source_value.get(name, default) if is_dict else getattr(source_value, name, default)
@@ -103,6 +101,23 @@ class BatchingExecutionContext(DeferredExecutionContext):
         return future
 
     execute_fields = execute_fields_serially
+
+    def _plan(
+        self, parent_type: GraphQLObjectType, fields: dict[str, list[FieldNode]]
+    ) -> list[tuple[str, list[FieldNode], tuple[str, Any, Any] | None]]:
+        """Each field with its fast-path reading, worked out once per selection: every object
+        of a list shares its selection's `fields` (graphql-core caches them per execution)."""
+        plans: dict[int, Any] = self.__dict__.setdefault("_plans", {})
+        key = id(fields)
+        found = plans.get(key)
+        if found is None or found[0] is not fields:
+            steps = []
+            for response_name, field_nodes in fields.items():
+                field = get_field_def(self.schema, parent_type, field_nodes[0])
+                plain = _plain_leaf(field) if field is not None and not self.middleware_manager else None
+                steps.append((response_name, field_nodes, plain))
+            found = plans[key] = (fields, steps)
+        return list(found[1])
 
     def handle_field_error(self, error: GraphQLError, return_type: GraphQLOutputType, path: Any = None) -> None:
         if is_non_null_type(return_type):

@@ -115,3 +115,16 @@ def test_every_event_twice_changes_nothing(app: Slotwise, es: Any) -> None:
         Projector(view, LogSource(app), batch_size=3, applier=applier).catch_up()
     assert documents(es) == once
     assert len([d for d in once if d[0].startswith("booking:")]) == 6
+
+
+def test_an_existing_index_gains_the_fields_a_newer_release_maps(es: Any, settings: Any) -> None:
+    """A release that maps new fields (e.g. host emails) adds them to the live index in place."""
+    from projections.elastic.client import MAPPINGS, alias, ensure_alias
+
+    settings.SLOTWISE_ES_PREFIX = f"{settings.SLOTWISE_ES_PREFIX}-old"
+    old = {k: v for k, v in MAPPINGS["agenda"]["properties"].items() if k not in ("email", "slug", "settings")}
+    es.indices.create(index=f"{alias('agenda')}-1", mappings={"dynamic": "strict", "properties": old})
+    es.indices.put_alias(index=f"{alias('agenda')}-1", name=alias("agenda"))
+    ensure_alias(es, "agenda")  # the alias exists: only the mapping is brought up to date
+    mapped = next(iter(es.indices.get_mapping(index=alias("agenda")).values()))["mappings"]["properties"]
+    assert {"email", "slug", "settings"} <= set(mapped)
