@@ -27,13 +27,29 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
+    located_error,
 )
 from graphql.execution.execute import get_field_def
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
 from graphql_sync_dataloaders.execution_context import PENDING_FUTURE
 
 _plain: dict[int, tuple[str, Any, Any] | None] = {}
+
+
+_FALLBACK = object()
+
+
+def _per_item_field(field: GraphQLField) -> tuple[GraphQLField, Any, Any] | None:
+    """(field, resolver, type) for a `@per_item` resolver returning one object or scalar."""
+    resolve: Any = field.resolve
+    target: Any = get_nullable_type(field.type)  # type: ignore[arg-type]
+    if not getattr(resolve, "__slotwise_untimed__", False):
+        return None
+    if (isinstance(target, GraphQLObjectType) and target.is_type_of is None) or is_leaf_type(target):
+        return (field, resolve, target)
+    return None
 
 
 def _plain_leaf(field: GraphQLField) -> tuple[str, Any, Any] | None:
@@ -61,7 +77,7 @@ class BatchingExecutionContext(DeferredExecutionContext):
         unresolved = 0
         future: Any = None  # made only when some field is still pending; callbacks run later
         is_dict = isinstance(source_value, dict)
-        for response_name, field_nodes, plain in self._plan(parent_type, fields):
+        for response_name, field_nodes, plain, item in self._plan(parent_type, fields):
             if plain is not None:
                 name, default, serialize = plain
                 value = source_value.get(name, default) if is_dict else getattr(source_value, name, default)
@@ -69,9 +85,12 @@ class BatchingExecutionContext(DeferredExecutionContext):
                 if serialized is not None:
                     results[response_name] = serialized
                     continue
-            result = self.execute_field(
-                parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
-            )
+            field_path = Path(path, response_name, parent_type.name)
+            result = _FALLBACK
+            if item is not None:
+                result = self._per_item(item, parent_type, source_value, field_nodes, field_path)
+            if result is _FALLBACK:
+                result = self.execute_field(parent_type, source_value, field_nodes, field_path)
             if isinstance(result, SyncFuture):
                 if result.done():
                     result = result.result()
@@ -102,9 +121,37 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     execute_fields = execute_fields_serially
 
+    def _per_item(
+        self, item: tuple[GraphQLField, Any, Any], parent_type: GraphQLObjectType, source: Any, nodes: Any, path: Path
+    ) -> Any:
+        """A `@per_item` resolver (cheap, and safe to call twice) whose value is ready: its value
+        completed directly. A pending load, a null or an error returns _FALLBACK, and the
+        library's path runs the field again and handles it as it always does."""
+        field, resolve, target = item
+        info = self.build_resolve_info(field, nodes, parent_type, path)
+        try:
+            args = get_argument_values(field, nodes[0], self.variable_values) if field.args else {}
+            value = resolve(source, info, **args)
+            if isinstance(value, SyncFuture):
+                if not value.done():
+                    return _FALLBACK
+                value = value.result()
+        except Exception:
+            return _FALLBACK
+        if value is None:
+            return _FALLBACK
+        if is_leaf_type(target):
+            serialized = _serialized(target.serialize, value)
+            return _FALLBACK if serialized is None else serialized
+        try:
+            return self.execute_fields(target, value, path, self.collect_subfields(target, nodes))
+        except Exception as raw:
+            self.handle_field_error(located_error(raw, nodes, path.as_list()), field.type, path)
+            return None
+
     def _plan(
         self, parent_type: GraphQLObjectType, fields: dict[str, list[FieldNode]]
-    ) -> list[tuple[str, list[FieldNode], tuple[str, Any, Any] | None]]:
+    ) -> list[tuple[str, list[FieldNode], tuple[str, Any, Any] | None, tuple[GraphQLField, Any, Any] | None]]:
         """Each field with its fast-path reading, worked out once per selection: every object
         of a list shares its selection's `fields` (graphql-core caches them per execution)."""
         plans: dict[int, Any] = self.__dict__.setdefault("_plans", {})
@@ -114,8 +161,10 @@ class BatchingExecutionContext(DeferredExecutionContext):
             steps = []
             for response_name, field_nodes in fields.items():
                 field = get_field_def(self.schema, parent_type, field_nodes[0])
-                plain = _plain_leaf(field) if field is not None and not self.middleware_manager else None
-                steps.append((response_name, field_nodes, plain))
+                fast = field is not None and not self.middleware_manager
+                plain = _plain_leaf(field) if fast else None
+                item = _per_item_field(field) if fast and plain is None else None
+                steps.append((response_name, field_nodes, plain, item))
             found = plans[key] = (fields, steps)
         return list(found[1])
 

@@ -21,6 +21,9 @@ from booking.observability.metrics import RESOLVER_SECONDS
 
 
 def per_item(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a resolver that runs once per object of a list and only reshapes its row or hands
+    a key to a data loader: not timed (its loader is), and cheap and safe to call twice, which
+    lets the executor's fast path (booking/graphql/execution.py) try it first."""
     resolve.__slotwise_untimed__ = True  # type: ignore[attr-defined]
     return resolve
 
