@@ -65,12 +65,11 @@ class RequestError(Exception):
         self.extra = extra
 
     def formatted(self) -> dict[str, Any]:
-        extra = dict(self.extra)
+        extensions = {k: v for k, v in self.extra.items() if k != "locations"}
         found: dict[str, Any] = {"message": self.message}
-        if extra.get("locations"):
-            found["locations"] = extra.pop("locations")
-        extra.pop("locations", None)
-        found["extensions"] = {"code": self.code, **extra}
+        if self.extra.get("locations"):
+            found["locations"] = self.extra["locations"]
+        found["extensions"] = {"code": self.code, **extensions}
         return found
 
 
@@ -106,8 +105,13 @@ class GraphQLView(View):
             status = refused.status if not refused.document_level or media == GRAPHQL_RESPONSE else 200
             response = _respond({"errors": [refused.formatted()]}, status, media)
             if refused.status == 405:
-                response["Allow"] = "GET, POST"
+                response["Allow"] = "POST" if request.method == "GET" else "GET, POST"
             return response
+        except Exception:  # a fault of ours, not of the request: logged, and no details leave
+            log.exception("graphql request failed")
+            return _respond(
+                {"errors": [{"message": "internal error", "extensions": {"code": "internal_error"}}]}, 500, media
+            )
         GRAPHQL_COST.observe(measured.cost)
         cost = {"cost": {"requested": measured.cost, "maximum": settings.SLOTWISE_GRAPHQL_MAX_COST}}
         errors = [_format(e) for e in result.errors or ()]
