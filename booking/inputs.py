@@ -29,3 +29,12 @@ def calendar_date(value: str | None, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidValue.single(field, "is not a real date") from None
+
+
+def date_range(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    """Optional `from`/`to` dates, both inclusive; `to` must not come before `from`."""
+    start = calendar_date(first, "from") if first is not None else None
+    end = calendar_date(last, "to") if last is not None else None
+    if start and end and end < start:
+        raise InvalidValue.single("to", "must not be before from")
+    return start, end

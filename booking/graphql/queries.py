@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from booking.graphql.context import Context
 from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
 from booking.graphql.lookahead import asks_for
-from booking.inputs import calendar_date
+from booking.inputs import date_range
 from booking.slots import offered_by_date, slot_query
 from projections import reads
 from projections.selectors import encode_cursor, wait_for
@@ -130,7 +129,7 @@ class BookingQueries(graphene.ObjectType):
     ) -> dict[str, Any]:
         organisation = _organisation(info.context)
         first_in_range(first, "first", MAX_PAGE)
-        first_day, last_day = _range(from_, to)
+        first_day, last_day = date_range(from_, to)
         _caught_up(("agenda",), min_position)
         try:
             entries, next_cursor = reads.agenda_for(
@@ -162,7 +161,7 @@ class BookingQueries(graphene.ObjectType):
         min_position: int | None = None,
     ) -> list[dict[str, Any]]:
         organisation = _organisation(info.context)
-        first_day, last_day = _range(from_, to)
+        first_day, last_day = date_range(from_, to)
         _caught_up(("agenda",), min_position)
         rows = reads.agenda_stats(
             organisation,
@@ -198,14 +197,6 @@ def _uuid(value: str, field: str) -> UUID:
         return UUID(value)
     except ValueError:
         raise InvalidValue.single(field, "must be a UUID") from None
-
-
-def _range(first: str | None, last: str | None) -> tuple[date | None, date | None]:
-    start = calendar_date(first, "from") if first is not None else None
-    end = calendar_date(last, "to") if last is not None else None
-    if start and end and end < start:
-        raise InvalidValue.single("to", "must not be before from")
-    return start, end
 
 
 def _caught_up(views: tuple[str, ...], position: int | None) -> None:

