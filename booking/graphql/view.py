@@ -245,21 +245,19 @@ def _prepare(params: dict[str, Any], method: str) -> Prepared:
 
 
 def _limits(prepared: Prepared, variables: dict[str, Any] | None) -> Measure:
-    measured = measure(schema.graphql_schema, prepared.operation, prepared.fragments, variables)
-    if measured.depth > settings.SLOTWISE_GRAPHQL_MAX_DEPTH:
-        most = settings.SLOTWISE_GRAPHQL_MAX_DEPTH
-        raise RequestError(
-            "query_too_deep", f"depth {measured.depth} is over {most}", depth=measured.depth, maxDepth=most
-        )
-    if measured.aliases > settings.SLOTWISE_GRAPHQL_MAX_ALIASES:
-        most = settings.SLOTWISE_GRAPHQL_MAX_ALIASES
-        raise RequestError(
-            "too_many_aliases", f"{measured.aliases} aliases is over {most}", aliases=measured.aliases, maxAliases=most
-        )
-    if measured.cost > settings.SLOTWISE_GRAPHQL_MAX_COST:
-        most = settings.SLOTWISE_GRAPHQL_MAX_COST
-        raise RequestError("query_too_costly", f"cost {measured.cost} is over {most}", cost=measured.cost, maxCost=most)
-    return measured
+    """Refuses a document over any limit; every refusal carries the document's measure."""
+    m = measure(schema.graphql_schema, prepared.operation, prepared.fragments, variables)
+    measured: dict[str, Any] = {"depth": m.depth, "aliases": m.aliases, "cost": m.cost}
+    most_depth, most_aliases = settings.SLOTWISE_GRAPHQL_MAX_DEPTH, settings.SLOTWISE_GRAPHQL_MAX_ALIASES
+    most_cost = settings.SLOTWISE_GRAPHQL_MAX_COST
+    if m.depth > most_depth:
+        raise RequestError("query_too_deep", f"depth {m.depth} is over {most_depth}", maxDepth=most_depth, **measured)
+    if m.aliases > most_aliases:
+        message = f"{m.aliases} aliases is over {most_aliases}"
+        raise RequestError("too_many_aliases", message, maxAliases=most_aliases, **measured)
+    if m.cost > most_cost:
+        raise RequestError("query_too_costly", f"cost {m.cost} is over {most_cost}", maxCost=most_cost, **measured)
+    return m
 
 
 def _locations(error: GraphQLError) -> list[dict[str, int]]:

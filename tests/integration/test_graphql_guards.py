@@ -36,6 +36,7 @@ def test_depth_aliases_and_cost_are_limited_before_anything_runs(api: Api, api_k
     deep = gql(DEEP)
     assert deep.codes == ["query_too_deep"] and deep.errors[0]["extensions"]["depth"] == 11
     assert deep.errors[0]["extensions"]["maxDepth"] == 10 and "data" not in deep.body
+    assert deep.errors[0]["extensions"]["cost"] > 0  # every refusal says what the document would cost
     aliased = gql("{ " + " ".join(f"a{n}: agendaStats {{ key }}" for n in range(31)) + " }")
     assert aliased.codes == ["too_many_aliases"] and aliased.errors[0]["extensions"]["aliases"] == 31
     costly = gql(COSTLY, {"n": 100, "m": 100})
