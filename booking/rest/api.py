@@ -12,7 +12,7 @@ from ninja.security import HttpBearer
 
 from booking.api_keys import organisation_for
 from booking.domain.errors import DomainError
-from booking.rest import agenda, bookings, event_types, hosts, slots
+from booking.rest import agenda, bookings, calendars, event_types, hosts, slots
 from booking.rest.problems import camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
 
@@ -71,7 +71,7 @@ api = SlotwiseAPI(
     docs_url="/docs",
     urls_namespace="api-v1",
 )
-for module in (hosts, event_types, slots, bookings, agenda):
+for module in (hosts, event_types, slots, bookings, agenda, calendars):
     api.add_router("", module.router)
 
 

@@ -179,3 +179,20 @@ class Problem(Out):
 
 def problems(*statuses: int) -> dict[int, type[Problem]]:
     return dict.fromkeys(statuses, Problem)
+
+
+class Calendar(Out):
+    id: str
+    host_id: str
+    provider: str
+    url: str
+    username: str
+    connected_at: str
+
+
+class CalendarReply(Out):
+    data: Calendar
+
+
+class CalendarList(Out):
+    data: list[Calendar]

@@ -73,3 +73,10 @@ class RescheduleIn(Body):
 
 class CancelIn(Body):
     reason: StrictStr = Field(default="", max_length=500)
+
+
+class CalendarIn(Body):
+    provider: StrictStr = Field(description="caldav")
+    url: StrictStr = Field(min_length=1, max_length=500, description="the CalDAV calendar collection URL")
+    username: StrictStr = Field(max_length=254)
+    password: StrictStr = Field(max_length=1000, description="stored encrypted; never shown again")

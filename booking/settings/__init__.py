@@ -1,6 +1,7 @@
 """Django settings, read from the environment (12-factor); one module per concern."""
 
 from booking.settings.base import *  # noqa: F403
+from booking.settings.celery import *  # noqa: F403
 from booking.settings.database import *  # noqa: F403
 from booking.settings.graphql import *  # noqa: F403
 from booking.settings.logs import *  # noqa: F403

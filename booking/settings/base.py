@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "graphene_django",
     "booking.apps.BookingConfig",
     "projections.apps.ProjectionsConfig",
+    "providers.apps.ProvidersConfig",
 ]
 
 MIDDLEWARE = [

@@ -149,3 +149,14 @@ def es(emulator: str, settings: Any) -> Any:
     for name in VIEWS:
         ensure_alias(made, name)
     return made
+
+
+@pytest.fixture(scope="session")
+def radicale_server() -> Iterator[Any]:
+    """A real CalDAV server (Radicale, tests/integration/radicale_server.py) for the whole session:
+    a RadicaleServer with .url, .username, .password and .calendar_url(name); give each test its own
+    calendar name."""
+    from tests.integration.radicale_server import radicale
+
+    with radicale() as server:
+        yield server

@@ -1,7 +1,8 @@
-"""Serve the API and keep the views current: gunicorn plus one projector process per view.
+"""Serve the API and keep everything behind it running: gunicorn, one projector process per
+view, the side-effect dispatcher and a Celery worker.
 
-Projectors run beside the web workers, once each (never once per worker). A projector that
-dies is restarted with backoff; when gunicorn stops, everything stops.
+The background processes run beside the web workers, once each (never once per worker). One
+that dies is restarted with backoff; when gunicorn stops, everything stops.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class Command(BaseCommand):
-    help = "Serve the API with gunicorn and run one projector per view beside it."
+    help = "Serve the API with gunicorn; run the projectors, the dispatcher and a Celery worker beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -59,7 +60,11 @@ class Command(BaseCommand):
             cwd=ROOT,
             env=web_env,
         )
-        projectors = {name: self._projector(name) for name in VIEWS}
+        background = {name: [sys.executable, "manage.py", "run_projector", name] for name in VIEWS}
+        background["dispatcher"] = [sys.executable, "manage.py", "dispatch_side_effects"]
+        background["worker"] = [sys.executable, "-m", "celery", "-A", "booking.celery", "worker", "-c", "2"]
+        background["worker"] += ["-Q", "providers,notifications,webhooks", "-l", "WARNING", "--without-gossip"]
+        projectors = {name: self._start(command) for name, command in background.items()}
         stopping = False
 
         def stop(*_: Any) -> None:
@@ -68,16 +73,16 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        restarts: dict[str, int] = dict.fromkeys(VIEWS, 0)
+        restarts: dict[str, int] = dict.fromkeys(background, 0)
         try:
             while not stopping and web.poll() is None:
                 for name, proc in projectors.items():
                     if proc.poll() is not None:
                         restarts[name] += 1
                         delay = min(2 ** restarts[name], 30)
-                        self.stderr.write(f"projector {name} exited ({proc.returncode}); restarting in {delay}s")
+                        self.stderr.write(f"{name} exited ({proc.returncode}); restarting in {delay}s")
                         time.sleep(delay)
-                        projectors[name] = self._projector(name)
+                        projectors[name] = self._start(background[name])
                 time.sleep(0.5)
         finally:
             for proc in (web, *projectors.values()):
@@ -92,5 +97,5 @@ class Command(BaseCommand):
             raise SystemExit(web.returncode)
 
     @staticmethod
-    def _projector(name: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "manage.py", "run_projector", name], cwd=ROOT)  # noqa: S603
+    def _start(command: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, cwd=ROOT)  # noqa: S603 - our own fixed command lines

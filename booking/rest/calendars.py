@@ -1,0 +1,78 @@
+"""A host's external calendars: connect (credentials checked, then kept encrypted), list,
+disconnect. Organisation key required. Bookings then reach each connected calendar."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router
+from providers.caldav import CalDavProvider
+
+from booking.bootstrap import get_app
+from booking.domain.errors import InvalidValue, NotFound
+from booking.rest import replies as r
+from booking.rest.presenters import respond
+from booking.rest.schemas import CalendarIn
+from providers import secrets
+from providers.base import ProviderError
+from providers.models import CalendarAccount
+
+router = Router(tags=["calendars"])
+PROVIDERS = ("caldav",)
+
+
+def calendar_json(account: CalendarAccount) -> dict[str, Any]:
+    return {
+        "id": str(account.id),
+        "hostId": str(account.host_id),
+        "provider": account.provider,
+        "url": account.url,
+        "username": account.username,
+        "connectedAt": account.created_at.isoformat(),
+    }
+
+
+@router.post(
+    "/hosts/{host_id}/calendars", response={201: r.CalendarReply, **r.problems(400, 401, 404, 413, 422)}, by_alias=True
+)
+def connect_calendar(request: HttpRequest, host_id: UUID, payload: CalendarIn) -> HttpResponse:
+    host = get_app().host(request.auth, host_id)
+    if payload.provider not in PROVIDERS:
+        raise InvalidValue.single("provider", "must be caldav (Google and Microsoft connect through OAuth)")
+    if urlsplit(payload.url).scheme not in ("http", "https") or not urlsplit(payload.url).netloc:
+        raise InvalidValue.single("url", "must be an http(s) URL of a CalDAV calendar")
+    try:
+        CalDavProvider(payload.url, payload.username, payload.password).verify()
+    except ProviderError as error:
+        raise InvalidValue.single("url", f"the calendar could not be used: {error}") from None
+    account = CalendarAccount.objects.create(
+        organisation_id=request.auth,
+        host_id=host.id,
+        provider=payload.provider,
+        url=payload.url,
+        username=payload.username,
+        secret=secrets.seal({"password": payload.password}),
+    )
+    return respond(calendar_json(account), 201)
+
+
+@router.get("/hosts/{host_id}/calendars", response={200: r.CalendarList, **r.problems(401, 404)}, by_alias=True)
+def list_calendars(request: HttpRequest, host_id: UUID) -> HttpResponse:
+    host = get_app().host(request.auth, host_id)
+    accounts = CalendarAccount.objects.filter(host_id=host.id, disconnected_at__isnull=True).order_by("created_at")
+    return respond([calendar_json(a) for a in accounts])
+
+
+@router.delete("/hosts/{host_id}/calendars/{calendar_id}", response={204: None, **r.problems(401, 404)})
+def disconnect_calendar(request: HttpRequest, host_id: UUID, calendar_id: UUID) -> HttpResponse:
+    host = get_app().host(request.auth, host_id)
+    gone = CalendarAccount.objects.filter(id=calendar_id, host_id=host.id, disconnected_at__isnull=True).update(
+        disconnected_at=timezone.now()
+    )
+    if not gone:
+        raise NotFound("no such calendar", "calendarId")
+    return HttpResponse(status=204)

@@ -1,0 +1,53 @@
+"""The outside world's state: connected calendars and the ledger of side effects.
+
+Plain ORM rows, not events: credentials and delivery bookkeeping are not booking facts.
+"""
+
+from uuid import uuid4
+
+from django.db import models
+
+
+class CalendarAccount(models.Model):
+    """A host's external calendar. `secret` holds the credentials, encrypted (providers.secrets)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid4)
+    organisation_id = models.UUIDField()
+    host_id = models.UUIDField()
+    provider = models.CharField(max_length=16)  # caldav | google | microsoft
+    url = models.CharField(max_length=500)
+    username = models.CharField(max_length=254, blank=True, default="")
+    secret = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    disconnected_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "provider_calendar_account"
+        indexes = [models.Index(fields=["host_id"], name="calendar_account_host")]
+
+
+class SideEffect(models.Model):
+    """One thing an event asks of the outside world (e.g. put booking X on calendar Y).
+
+    Keyed by event id + handler + target, so the dispatcher records it once however often it
+    reads the event, and a task that finds it done does nothing: redelivered messages and
+    retried tasks never act twice."""
+
+    PENDING, DONE, FAILED = "pending", "done", "failed"
+
+    key = models.CharField(max_length=200, unique=True)
+    handler = models.CharField(max_length=64)
+    target = models.CharField(max_length=64)
+    event_id = models.UUIDField()
+    aggregate_id = models.UUIDField()
+    position = models.BigIntegerField()
+    state = models.CharField(max_length=16, default=PENDING)
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True)
+    done_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "provider_side_effect"
+        indexes = [models.Index(fields=["state", "enqueued_at"], name="side_effect_pending")]

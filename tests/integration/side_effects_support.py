@@ -1,0 +1,75 @@
+"""Real processes for side-effect tests: the dispatcher and Celery workers on the machine's Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from uuid import uuid4
+
+from django.conf import settings
+
+from tests.integration.server import ROOT, django_env
+
+REDIS_BROKER = "redis://127.0.0.1:6379/3"
+
+
+def broker_env(**extra: str) -> dict[str, str]:
+    """A private corner of the real Redis broker for one test, shared by the processes it starts."""
+    return {
+        **django_env(),
+        "SLOTWISE_CELERY_BROKER_URL": REDIS_BROKER,
+        "SLOTWISE_CELERY_PREFIX": f"slotwise-test-{uuid4().hex[:10]}:",
+        "SLOTWISE_CELERY_VISIBILITY_TIMEOUT": "5",
+        "SLOTWISE_CREDENTIALS_KEY": settings.SLOTWISE_CREDENTIALS_KEY,
+        "SLOTWISE_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A process in its own group, so a kill -9 takes its children with it."""
+    return subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL
+    )
+
+
+def worker(env: dict[str, str], concurrency: int = 4) -> subprocess.Popen[bytes]:
+    args = ["-m", "celery", "-A", "booking.celery", "worker", "-Q", "providers,notifications,webhooks"]
+    return start([*args, "-c", str(concurrency), "-l", "WARNING", "--without-gossip", "--without-mingle"], env)
+
+
+def dispatcher(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return start(["manage.py", "dispatch_side_effects"], env)
+
+
+def kill9(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+@contextmanager
+def running(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
