@@ -10,7 +10,6 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
-from providers.caldav import CalDavProvider
 
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
@@ -19,6 +18,7 @@ from booking.rest.presenters import respond
 from booking.rest.schemas import CalendarIn
 from providers import secrets
 from providers.base import ProviderError
+from providers.caldav import CalDavProvider
 from providers.models import CalendarAccount
 
 router = Router(tags=["calendars"])
