@@ -3,22 +3,9 @@
 import os
 import secrets
 
-from booking.settings.paths import VAR_DIR
+from booking.settings.paths import kept_secret
 
-
-def _secret_key() -> str:
-    """SLOTWISE_SECRET_KEY, or (embedded default) a key made once and kept under var/."""
-    if key := os.environ.get("SLOTWISE_SECRET_KEY"):
-        return key
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = kept_secret("SLOTWISE_SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(48))
 DEBUG = os.environ.get("SLOTWISE_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("SLOTWISE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 

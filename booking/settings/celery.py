@@ -8,7 +8,7 @@ import os
 
 from cryptography.fernet import Fernet
 
-from booking.settings.paths import VAR_DIR
+from booking.settings.paths import VAR_DIR, kept_secret
 
 _broker = os.environ.get("SLOTWISE_CELERY_BROKER_URL", "")
 _queues = VAR_DIR / "celery"
@@ -47,15 +47,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS = int(os.environ.get("SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS", "600"))
 
 
-def _credentials_key() -> str:
-    if key := os.environ.get("SLOTWISE_CREDENTIALS_KEY"):
-        return key
-    path = VAR_DIR / "credentials_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(Fernet.generate_key().decode())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SLOTWISE_CREDENTIALS_KEY = _credentials_key()
+SLOTWISE_CREDENTIALS_KEY = kept_secret(
+    "SLOTWISE_CREDENTIALS_KEY", "credentials_key", lambda: Fernet.generate_key().decode()
+)
