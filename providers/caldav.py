@@ -21,6 +21,7 @@ from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.lib import error
 from icalendar import Calendar as ICalendar
+from lxml import etree
 
 from providers.base import AuthExpired, BusyInterval, CalendarEvent, ProviderError, RateLimited, Rejected, Unavailable
 from providers.ical import event_object
@@ -131,6 +132,8 @@ def _translated(doing: str) -> Iterator[None]:
         raise _error_for(e.status, f"{doing}: {e}", refused_for_a_reason=bool(e.preconditions)) from e
     except OSError as e:  # niquests' and requests' errors are OSErrors too: refused, reset, timed out
         raise Unavailable(f"{doing}: {e}") from e
+    except (etree.LxmlError, ValueError) as e:  # broken XML or iCalendar: a server, or a page, that is not CalDAV
+        raise Rejected(f"{doing}: the answer is not CalDAV ({e})") from e
 
 
 def _dropped(failure: BaseException) -> bool:

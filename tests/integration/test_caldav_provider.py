@@ -291,7 +291,8 @@ class _Stub(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         answers = self.server.answers
-        status, headers = answers.pop(0) if len(answers) > 1 else answers[0]
+        status, headers, *rest = answers.pop(0) if len(answers) > 1 else answers[0]
+        body = rest[0] if rest else b""
         self.server.requests.append(self.command)
         if status == DROP:
             self.close_connection = True
@@ -299,8 +300,9 @@ class _Stub(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     do_PUT = do_PROPFIND = do_REPORT = do_DELETE = _answer  # noqa: N815  # http.server dispatches on these names
 
@@ -309,14 +311,14 @@ class _Stub(BaseHTTPRequestHandler):
 
 
 class _StubServer(ThreadingHTTPServer):
-    def __init__(self, answers: list[tuple[int, dict[str, str]]]) -> None:
+    def __init__(self, answers: list[tuple[Any, ...]]) -> None:
         super().__init__(("127.0.0.1", 0), _Stub)
         self.answers = answers
         self.requests: list[str] = []
 
 
 @contextmanager
-def stub_server(*answers: tuple[int, dict[str, str]]) -> Iterator[_StubServer]:
+def stub_server(*answers: tuple[Any, ...]) -> Iterator[_StubServer]:
     server = _StubServer(list(answers))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -335,6 +337,17 @@ def test_a_connection_dropped_without_an_answer_is_tried_once_more() -> None:
     with stub_server((DROP, {}), (201, {})) as server:
         stub_provider(server).upsert_event(booking(berlin(2026, 6, 1, 9)))
     assert server.requests == ["PUT", "PUT"]
+
+
+def test_an_answer_that_is_not_caldav_is_refused_not_raised_raw() -> None:
+    """A server (or a proxy's error page) that answers with broken XML: a port error the caller
+    can act on (a 422 when connecting, a failed sync), never the XML parser's own exception."""
+    broken = (207, {"Content-Type": "application/xml; charset=utf-8"}, b'<?xml version="1.0"?><d:multistatus')
+    with stub_server(broken) as server:
+        with pytest.raises(Rejected, match="not CalDAV"):
+            stub_provider(server).verify()
+        with pytest.raises(Rejected, match="not CalDAV"):
+            stub_provider(server).busy_times(berlin(2026, 6, 1, 0), berlin(2026, 6, 2, 0))
 
 
 def test_a_connection_dropped_twice_is_unavailable() -> None:
