@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -46,16 +47,20 @@ class Dispatcher:
             with transaction.atomic():
                 if positions.lock(NAME) != start:
                     return 0
+                accounts: dict[UUID, list[CalendarAccount]] = {}  # per host, for this batch
                 for event in batch:
-                    self._record(event)
+                    self._record(event, accounts)
                 positions.advance(NAME, start, batch[-1].position, batch[-1].occurred_at)
         self.publish()
         return len(batch)
 
-    def _record(self, event: Envelope) -> None:
-        host_id = get_app().booking(event.aggregate_id).host_id
-        accounts = CalendarAccount.objects.filter(host_id=host_id, disconnected_at__isnull=True)
-        for account in accounts:
+    def _record(self, event: Envelope, accounts: dict[UUID, list[CalendarAccount]]) -> None:
+        host_id = (
+            UUID(event.data["hostId"]) if "hostId" in event.data else get_app().booking(event.aggregate_id).host_id
+        )
+        if host_id not in accounts:
+            accounts[host_id] = list(CalendarAccount.objects.filter(host_id=host_id, disconnected_at__isnull=True))
+        for account in accounts[host_id]:
             SideEffect.objects.get_or_create(
                 key=f"{event.event_id}/{CALENDAR_SYNC}/{account.id}",
                 defaults={

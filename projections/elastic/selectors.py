@@ -165,8 +165,8 @@ def _docs(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 def hosts_by_ids(es: Elasticsearch, ids: list[UUID]) -> dict[UUID, AgendaHost]:
     docs = _docs(es, [f"host:{i}" for i in ids])
-    return {
-        UUID(key.removeprefix("host:")): AgendaHost(
+    hosts = (
+        AgendaHost(
             id=UUID(key.removeprefix("host:")),
             organisation_id=UUID(d["organisationId"]),
             name=d["name"],
@@ -174,7 +174,8 @@ def hosts_by_ids(es: Elasticsearch, ids: list[UUID]) -> dict[UUID, AgendaHost]:
             time_zone=d["timeZone"],
         )
         for key, d in docs.items()
-    }
+    )
+    return {host.id: host for host in hosts}
 
 
 def _event_type(key: str, d: dict[str, Any]) -> AgendaEventType:
@@ -217,7 +218,8 @@ def event_types_by_hosts(es: Elasticsearch, host_ids: list[UUID], limit: int) ->
 
 def entries_by_uids(es: Elasticsearch, uids: list[UUID]) -> dict[UUID, AgendaEntry]:
     docs = list(_docs(es, [f"booking:{u}" for u in uids]).values())
-    return {e.uid: e for e in (_entry(d, _titles(es, docs)) for d in docs)}
+    titles = _titles(es, docs)  # one lookup for the page, not one per entry
+    return {e.uid: e for e in (_entry(d, titles) for d in docs)}
 
 
 def entries_by_attendees(
