@@ -11,6 +11,7 @@ from typing import Any
 from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from providers.base import CalendarEvent, CalendarProvider, Rejected
+from providers.caldav import CalDavProvider
 from providers.models import CalendarAccount
 from providers.secrets import unseal
 
@@ -18,8 +19,6 @@ from providers.secrets import unseal
 def provider_for(account: CalendarAccount) -> CalendarProvider:
     credentials: dict[str, Any] = unseal(account.secret)
     if account.provider == "caldav":
-        from providers.caldav import CalDavProvider
-
         return CalDavProvider(account.url, account.username, str(credentials.get("password", "")))
     raise Rejected(f"no adapter for provider {account.provider!r}")
 

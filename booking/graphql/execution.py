@@ -68,7 +68,14 @@ def _plain_leaf(field: GraphQLField) -> tuple[str, Any, Any] | None:
     return _plain[key]
 
 
+Step = tuple[str, list[FieldNode], tuple[str, Any, Any] | None, tuple[GraphQLField, Any, Any] | None]
+
+
 class BatchingExecutionContext(DeferredExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[int, tuple[dict[str, list[FieldNode]], list[Step]]] = {}
+
     def execute_fields_serially(
         self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, fields: dict[str, list[FieldNode]]
     ) -> Any:
@@ -149,24 +156,22 @@ class BatchingExecutionContext(DeferredExecutionContext):
             self.handle_field_error(located_error(raw, nodes, path.as_list()), field.type, path)
             return None
 
-    def _plan(
-        self, parent_type: GraphQLObjectType, fields: dict[str, list[FieldNode]]
-    ) -> list[tuple[str, list[FieldNode], tuple[str, Any, Any] | None, tuple[GraphQLField, Any, Any] | None]]:
+    def _plan(self, parent_type: GraphQLObjectType, fields: dict[str, list[FieldNode]]) -> list[Step]:
         """Each field with its fast-path reading, worked out once per selection: every object
-        of a list shares its selection's `fields` (graphql-core caches them per execution)."""
-        plans: dict[int, Any] = self.__dict__.setdefault("_plans", {})
+        of a list shares its selection's `fields` (graphql-core caches them per execution).
+        The plan keeps `fields` alive, so its id cannot be reused by another selection."""
         key = id(fields)
-        found = plans.get(key)
-        if found is None or found[0] is not fields:
-            steps = []
+        found = self._plans.get(key)
+        if found is None:
+            steps: list[Step] = []
             for response_name, field_nodes in fields.items():
                 field = get_field_def(self.schema, parent_type, field_nodes[0])
                 fast = field is not None and not self.middleware_manager
                 plain = _plain_leaf(field) if fast else None
                 item = _per_item_field(field) if fast and plain is None else None
                 steps.append((response_name, field_nodes, plain, item))
-            found = plans[key] = (fields, steps)
-        return list(found[1])
+            found = self._plans[key] = (fields, steps)
+        return found[1]
 
     def handle_field_error(self, error: GraphQLError, return_type: GraphQLOutputType, path: Any = None) -> None:
         if is_non_null_type(return_type):

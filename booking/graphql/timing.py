@@ -50,16 +50,7 @@ def time_resolvers(schema: GraphQLSchema) -> None:
         for name, field in type_.fields.items():
             resolve = field.resolve
             default = isinstance(resolve, partial) and resolve.func is dict_or_attr_resolver
-            marked = getattr(resolve, "__slotwise_timed__", False) or _untimed(resolve)
+            marked = getattr(resolve, "__slotwise_timed__", False) or getattr(resolve, "__slotwise_untimed__", False)
             if resolve is None or default or marked:
                 continue
             field.resolve = _timed(resolve, f"{type_.name}.{name}")
-
-
-def _untimed(resolve: Any) -> bool:
-    """Marked @per_item; graphene wraps resolvers in partials, so look through them."""
-    while isinstance(resolve, partial):
-        if getattr(resolve.func, "__slotwise_untimed__", False):
-            return True
-        resolve = resolve.func
-    return bool(getattr(resolve, "__slotwise_untimed__", False))
