@@ -23,12 +23,18 @@ def cancel_token_matches(uid: UUID, token: str) -> bool:
     return hmac.compare_digest(cancel_token(uid), token)
 
 
-def optional_organisation(request: HttpRequest) -> UUID | bool | None:
-    """The caller's organisation, None without a key, False with a key that is not valid."""
+class InvalidKey(Exception):
+    """An Authorization header was sent and it does not hold a live key: refused (401), never
+    treated as anonymous."""
+
+
+def optional_organisation(request: HttpRequest) -> UUID | None:
+    """The caller's organisation, or None when no key was sent; InvalidKey for a bad one."""
     header = request.headers.get("Authorization", "")
     if not header:
         return None
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return False
-    return organisation_for(token.strip()) or False
+    organisation = organisation_for(token.strip()) if scheme.lower() == "bearer" and token else None
+    if organisation is None:
+        raise InvalidKey
+    return organisation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from uuid import UUID
 
 from booking.domain.errors import InvalidValue
 
@@ -38,3 +39,10 @@ def date_range(first: str | None, last: str | None) -> tuple[date | None, date |
     if start and end and end < start:
         raise InvalidValue.single("to", "must not be before from")
     return start, end
+
+
+def uuid_of(value: str | None, field: str) -> UUID:
+    try:
+        return UUID(value or "")
+    except ValueError:
+        raise InvalidValue.single(field, "must be a UUID") from None

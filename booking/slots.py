@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
-from booking.inputs import calendar_date
+from booking.inputs import calendar_date, uuid_of
 from projections.reads import holds
 
 T = TypeVar("T")
@@ -34,7 +34,7 @@ def slot_query(event_type_id: str | None, start: str | None, end: str | None, ti
     first_day = _collect(errors, lambda: calendar_date(start, "start"))
     last_day = _collect(errors, lambda: calendar_date(end, "end"))
     tz = _collect(errors, lambda: zone(time_zone or "", "timeZone"))
-    type_id = _collect(errors, lambda: _uuid(event_type_id))
+    type_id = _collect(errors, lambda: uuid_of(event_type_id, "eventTypeId"))
     if first_day and last_day and last_day < first_day:
         errors.append(("end", "must not be before start"))
     elif first_day and last_day and (last_day - first_day).days + 1 > MAX_DAYS:
@@ -65,10 +65,3 @@ def _collect(errors: list[tuple[str, str]], parse: Callable[[], T]) -> T | None:
     except InvalidValue as e:
         errors.extend(e.errors)
         return None
-
-
-def _uuid(value: str | None) -> UUID:
-    try:
-        return UUID(value or "")
-    except ValueError:
-        raise InvalidValue.single("eventTypeId", "must be a UUID") from None

@@ -25,6 +25,11 @@ def position_key(view: str) -> str:
     return f"{view}@elasticsearch" if _elasticsearch() else view
 
 
+def caught_up(views: tuple[str, ...], position: int, timeout: float = 2.0) -> bool:
+    """Read-your-writes: waits (bounded) until the serving store's views have applied `position`."""
+    return selectors.wait_for([position_key(v) for v in views], position, timeout)
+
+
 def agenda_for(organisation_id: UUID, **filters: Any) -> tuple[list[AgendaEntry], str | None]:
     if _elasticsearch():
         return es_selectors.agenda_for(client(), organisation_id, **filters)

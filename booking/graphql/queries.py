@@ -15,10 +15,10 @@ from booking.graphql.context import Context
 from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
 from booking.graphql.lookahead import asks_for
-from booking.inputs import date_range
+from booking.inputs import date_range, uuid_of
 from booking.slots import offered_by_date, slot_query
 from projections import reads
-from projections.selectors import encode_cursor, wait_for
+from projections.selectors import encode_cursor
 
 MAX_PAGE = 100
 
@@ -73,7 +73,8 @@ class BookingQueries(graphene.ObjectType):
     @staticmethod
     def resolve_host(root: None, info: graphene.ResolveInfo, id: str) -> Any:
         organisation = _organisation(info.context)
-        host = reads.hosts_by_ids([_uuid(id, "id")]).get(_uuid(id, "id"))
+        host_id = uuid_of(id, "id")
+        host = reads.hosts_by_ids([host_id]).get(host_id)
         if host is None or host.organisation_id != organisation:
             raise NotFound("no such host", "id")
         return host
@@ -81,7 +82,8 @@ class BookingQueries(graphene.ObjectType):
     @staticmethod
     def resolve_event_type(root: None, info: graphene.ResolveInfo, id: str) -> Any:
         organisation = _organisation(info.context)
-        found = reads.event_types_by_ids([_uuid(id, "id")]).get(_uuid(id, "id"))
+        event_type_id = uuid_of(id, "id")
+        found = reads.event_types_by_ids([event_type_id]).get(event_type_id)
         if found is None or found.organisation_id != organisation:
             raise NotFound("no such event type", "id")
         return found
@@ -105,7 +107,7 @@ class BookingQueries(graphene.ObjectType):
     @staticmethod
     def resolve_booking(root: None, info: graphene.ResolveInfo, uid: str, min_position: int | None = None) -> Any:
         context: Context = info.context
-        booking_uid = _uuid(uid, "uid")
+        booking_uid = uuid_of(uid, "uid")
         _caught_up(("agenda",), min_position)
         found = reads.entries_by_uids([booking_uid]).get(booking_uid)
         if found is not None and found.organisation_id == context.organisation:
@@ -134,7 +136,7 @@ class BookingQueries(graphene.ObjectType):
         try:
             entries, next_cursor = reads.agenda_for(
                 organisation,
-                host_id=_uuid(host_id, "hostId") if host_id else None,
+                host_id=uuid_of(host_id, "hostId") if host_id else None,
                 first=first_day,
                 last=last_day,
                 status=_value(status),
@@ -166,7 +168,7 @@ class BookingQueries(graphene.ObjectType):
         rows = reads.agenda_stats(
             organisation,
             _value(group_by),
-            host_id=_uuid(host_id, "hostId") if host_id else None,
+            host_id=uuid_of(host_id, "hostId") if host_id else None,
             first=first_day,
             last=last_day,
         )
@@ -192,17 +194,10 @@ def _organisation(context: Context) -> UUID:
     return context.organisation
 
 
-def _uuid(value: str, field: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidValue.single(field, "must be a UUID") from None
-
-
 def _caught_up(views: tuple[str, ...], position: int | None) -> None:
     if position is None:
         return
     if position < 0:
         raise InvalidValue.single("minPosition", "must be a whole number (a meta position from a write)")
-    if not wait_for([reads.position_key(v) for v in views], position):
+    if not reads.caught_up(views, position):
         raise refusal("not_caught_up", f"the views have not reached position {position} yet; retry", retryAfter=1)

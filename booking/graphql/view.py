@@ -38,7 +38,7 @@ from graphql import (
     validate,
 )
 
-from booking.auth import optional_organisation
+from booking.auth import InvalidKey, optional_organisation
 from booking.domain.errors import DomainError
 from booking.graphql import persisted
 from booking.graphql.context import Context
@@ -169,10 +169,10 @@ def _json(text: str, name: str) -> Any:
 
 
 def _context(request: HttpRequest) -> Context:
-    organisation = optional_organisation(request)
-    if organisation is False:
-        raise RequestError("unauthorized", "the API key is not valid", 401, False)
-    assert not isinstance(organisation, bool)
+    try:
+        organisation = optional_organisation(request)
+    except InvalidKey:
+        raise RequestError("unauthorized", "the API key is not valid", 401, False) from None
     return Context(request, organisation, request.headers.get("X-Cancel-Token") or None)
 
 

@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from booking.api_keys import organisation_for
+from booking.auth import InvalidKey
 from booking.domain.errors import DomainError
 from booking.rest import agenda, bookings, calendars, event_types, hosts, slots
 from booking.rest.problems import camel_field, from_domain, problem
@@ -93,7 +94,7 @@ def unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _unauthorized()
 
 
-@api.exception_handler(bookings.Unauthorized)
+@api.exception_handler(InvalidKey)
 def bad_key(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _unauthorized()
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from booking.domain.errors import InvalidValue
-from projections.reads import position_key
-from projections.selectors import wait_for
+from projections import reads
 
 
 class ViewBehind(Exception):
@@ -25,5 +24,5 @@ def caught_up(request: HttpRequest, views: tuple[str, ...], timeout: float = 2.0
     if not raw.isdigit() or len(raw) > 18:
         raise InvalidValue.single("minPosition", "must be a whole number (a meta.position from a write)")
     position = int(raw)
-    if not wait_for([position_key(v) for v in views], position, timeout):
+    if not reads.caught_up(views, position, timeout):
         raise ViewBehind(position)

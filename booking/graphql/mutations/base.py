@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 import graphene
 
@@ -16,7 +15,7 @@ from booking import bookings
 from booking.application import Outcome
 from booking.bootstrap import get_app
 from booking.domain.booking import Booking as BookingAggregate
-from booking.domain.errors import DomainError, InvalidValue
+from booking.domain.errors import DomainError
 from booking.domain.timezones import zone
 from booking.graphql import types as t
 from booking.graphql.errors import typed
@@ -31,13 +30,6 @@ class BookingPayload(graphene.ObjectType):
 
 def key(value: str | None) -> bookings.Key:
     return bookings.Key(value, "idempotencyKey")
-
-
-def uid_of(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidValue.single("uid", "must be a UUID") from None
 
 
 def entry_of(booking: BookingAggregate) -> AgendaEntry:

@@ -7,7 +7,8 @@ from typing import Any
 import graphene
 
 from booking import bookings
-from booking.graphql.mutations.base import BookingPayload, answer, key, uid_of
+from booking.graphql.mutations.base import BookingPayload, answer, key
+from booking.inputs import uuid_of
 
 
 class BookingCancelInput(graphene.InputObjectType):
@@ -25,7 +26,7 @@ class BookingCancel(BookingPayload, graphene.Mutation):
     @classmethod
     def mutate(cls, root: None, info: graphene.ResolveInfo, input: Any) -> Any:
         def write() -> Any:
-            uid = uid_of(input.uid)
+            uid = uuid_of(input.uid, "uid")
             return bookings.cancel(info.context.caller, uid, input.reason, key(input.idempotency_key))
 
         return answer(cls, write)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 import graphene
 
 from booking import bookings
 from booking.auth import cancel_token
-from booking.domain.errors import InvalidValue
 from booking.graphql.mutations.base import BookingPayload, answer, key
-from booking.inputs import instant
+from booking.inputs import instant, uuid_of
 
 
 class AttendeeInput(graphene.InputObjectType):
@@ -38,10 +36,7 @@ class BookingCreate(BookingPayload, graphene.Mutation):
     @classmethod
     def mutate(cls, root: None, info: graphene.ResolveInfo, input: Any) -> Any:
         def write() -> Any:
-            try:
-                event_type_id = UUID(input.event_type_id)
-            except ValueError:
-                raise InvalidValue.single("eventTypeId", "must be a UUID") from None
+            event_type_id = uuid_of(input.event_type_id, "eventTypeId")
             person = input.attendee
             attendee = bookings.attendee_of(person.name, person.email, person.time_zone)
             return bookings.book(event_type_id, instant(input.start, "start"), attendee, key(input.idempotency_key))

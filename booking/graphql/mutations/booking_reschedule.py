@@ -7,8 +7,8 @@ from typing import Any
 import graphene
 
 from booking import bookings
-from booking.graphql.mutations.base import BookingPayload, answer, key, uid_of
-from booking.inputs import instant
+from booking.graphql.mutations.base import BookingPayload, answer, key
+from booking.inputs import instant, uuid_of
 
 
 class BookingRescheduleInput(graphene.InputObjectType):
@@ -26,7 +26,7 @@ class BookingReschedule(BookingPayload, graphene.Mutation):
     @classmethod
     def mutate(cls, root: None, info: graphene.ResolveInfo, input: Any) -> Any:
         def write() -> Any:
-            uid = uid_of(input.uid)
+            uid = uuid_of(input.uid, "uid")
             start = instant(input.start, "start")
             return bookings.reschedule(info.context.caller, uid, start, key(input.idempotency_key))
 
