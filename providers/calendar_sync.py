@@ -6,14 +6,48 @@ the booking uid, so running a sync twice, or out of order, leaves one right even
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from booking.bootstrap import get_app
 from booking.domain.booking import Booking
+from projections.envelope import Envelope
 from providers.base import CalendarEvent, CalendarProvider, Rejected
 from providers.caldav import CalDavProvider
-from providers.models import CalendarAccount
+from providers.effects import Handler, RetryPolicy
+from providers.models import CalendarAccount, SideEffect
 from providers.secrets import unseal
+
+BOOKING_EVENTS = ("booking.created", "booking.rescheduled", "booking.cancelled")
+
+
+def calendars_of(event: Envelope, cache: dict[str, Any]) -> Iterable[str]:
+    """The host's connected calendars: one sync each. Read once per host per batch."""
+    host_id = UUID(event.data["hostId"]) if "hostId" in event.data else get_app().booking(event.aggregate_id).host_id
+    key = f"calendars/{host_id}"
+    if key not in cache:
+        accounts = CalendarAccount.objects.filter(host_id=host_id, disconnected_at__isnull=True)
+        cache[key] = [str(account.id) for account in accounts]
+    found: list[str] = cache[key]
+    return found
+
+
+HANDLER = Handler(
+    name="calendar.sync",
+    task="slotwise.providers.sync_booking_to_calendar",
+    events=BOOKING_EVENTS,
+    targets=calendars_of,
+    policy=RetryPolicy(base=2.0, cap=600.0, max_attempts=15),  # about 2 hours at the cap
+)
+
+
+def run(effect: SideEffect) -> str:
+    """The task's work: one calendar brought in line with one booking."""
+    account = CalendarAccount.objects.filter(id=effect.target, disconnected_at__isnull=True).first()
+    if account is None:
+        return "calendar disconnected"
+    return sync_booking(account, effect.aggregate_id)
 
 
 def provider_for(account: CalendarAccount) -> CalendarProvider:

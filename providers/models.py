@@ -46,6 +46,8 @@ class SideEffect(models.Model):
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True)
+    not_before = models.DateTimeField(null=True)  # the next attempt is due then (retry policy)
+    claimed_until = models.DateTimeField(null=True)  # a worker holds it until then (lease)
     done_at = models.DateTimeField(null=True)
 
     class Meta:

@@ -44,7 +44,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # How long a pending side effect may wait after being enqueued before the dispatcher sends it again
 # (a message lost with a broker, or taken by a worker that died): tasks are idempotent.
-SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS = int(os.environ.get("SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS", "600"))
+SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS = int(os.environ.get("SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS", "300"))
+# How long a worker holds a side effect it took; a worker that dies lets go when this runs out.
+SLOTWISE_SIDE_EFFECT_LEASE_SECONDS = int(os.environ.get("SLOTWISE_SIDE_EFFECT_LEASE_SECONDS", "120"))
 
 
 SLOTWISE_CREDENTIALS_KEY = kept_secret(

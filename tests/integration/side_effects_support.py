@@ -25,6 +25,7 @@ def broker_env(**extra: str) -> dict[str, str]:
         "SLOTWISE_CELERY_BROKER_URL": REDIS_BROKER,
         "SLOTWISE_CELERY_PREFIX": f"slotwise-test-{uuid4().hex[:10]}:",
         "SLOTWISE_CELERY_VISIBILITY_TIMEOUT": "5",
+        "SLOTWISE_SIDE_EFFECT_LEASE_SECONDS": "10",
         "SLOTWISE_CREDENTIALS_KEY": settings.SLOTWISE_CREDENTIALS_KEY,
         "SLOTWISE_LOG_LEVEL": "WARNING",
         **extra,

@@ -1,0 +1,124 @@
+"""Running one side effect: claim its ledger row, do the work, then finish it or schedule the
+next attempt by its handler's retry policy.
+
+Retries live in the ledger (`not_before`), not in broker countdowns: a Redis broker hands a
+message whose countdown outlasts the visibility timeout to a second worker, and a retry
+window of hours (webhooks keep trying for a day) outlasts any sane timeout. The dispatcher
+enqueues a row again once it is due. A claim is a lease (`claimed_until`): while one worker
+holds it, a duplicate message does nothing; if that worker dies, the lease runs out and the
+row is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from projections.envelope import Envelope
+from providers.base import ProviderError
+from providers.models import SideEffect
+
+log = logging.getLogger("slotwise.side_effects")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; never sooner than the provider asked.
+    Gives up after `max_attempts` failures or once `give_up_after` has passed since the side
+    effect was recorded, whichever comes first."""
+
+    base: float
+    cap: float
+    max_attempts: int | None = None
+    give_up_after: timedelta | None = None
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        ceiling = min(self.cap, self.base * 2 ** min(attempt, 62))
+        return max(random.uniform(0, ceiling), retry_after or 0.0)
+
+    def exhausted(self, attempts: int, recorded_at: datetime, now: datetime) -> bool:
+        if self.max_attempts is not None and attempts >= self.max_attempts:
+            return True
+        return self.give_up_after is not None and now - recorded_at >= self.give_up_after
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What one kind of side effect is: the events it follows, the targets an event gives it
+    (one ledger row each), the Celery task that carries it out and how that task retries."""
+
+    name: str
+    task: str
+    events: tuple[str, ...]
+    targets: Callable[[Envelope, dict[str, Any]], Iterable[str]]  # (event, per-batch cache)
+    policy: RetryPolicy
+
+
+class Deferred(Exception):
+    """Not a failure: the work may not run yet (breaker open, rate limit reached). The row is
+    scheduled again after `seconds` without counting an attempt."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+def claim(effect_id: int) -> SideEffect | None:
+    """Takes the row for this worker if it is pending, due and not held by a live claim."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.SLOTWISE_SIDE_EFFECT_LEASE_SECONDS)
+    taken = (
+        SideEffect.objects.filter(id=effect_id, state=SideEffect.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=lease)
+    )
+    return SideEffect.objects.get(id=effect_id) if taken else None
+
+
+def perform(effect_id: int, policy: RetryPolicy, work: Callable[[SideEffect], str]) -> str:
+    """Runs `work` once for a claimed row; returns what happened, for logs and tests."""
+    effect = claim(effect_id)
+    if effect is None:
+        return "nothing to do"
+    try:
+        outcome = work(effect)
+    except Deferred as wait:
+        _reschedule(effect, wait.seconds, counted=False, error=str(wait))
+        return f"deferred: {wait}"
+    except ProviderError as error:
+        now = timezone.now()
+        attempts = effect.attempts + 1
+        if not error.retryable or policy.exhausted(attempts, effect.created_at, now):
+            finish(effect, SideEffect.FAILED, repr(error), attempts=attempts)
+            log.error("side effect failed", extra={"sideEffect": effect.id, "handler": effect.handler})
+            return "failed"
+        _reschedule(effect, policy.delay(attempts, error.retry_after), counted=True, error=repr(error))
+        return "retry scheduled"
+    finish(effect, SideEffect.DONE, "")
+    return outcome
+
+
+def finish(effect: SideEffect, state: str, note: str, attempts: int | None = None) -> None:
+    changes: dict[str, Any] = {"state": state, "done_at": timezone.now(), "last_error": note[:2000]}
+    if attempts is not None:
+        changes["attempts"] = attempts
+    SideEffect.objects.filter(id=effect.id, state=SideEffect.PENDING).update(claimed_until=None, **changes)
+
+
+def _reschedule(effect: SideEffect, seconds: float, counted: bool, error: str) -> None:
+    SideEffect.objects.filter(id=effect.id, state=SideEffect.PENDING).update(
+        attempts=F("attempts") + (1 if counted else 0),
+        not_before=timezone.now() + timedelta(seconds=seconds),
+        claimed_until=None,
+        enqueued_at=None,
+        last_error=error[:2000],
+    )

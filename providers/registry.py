@@ -1,0 +1,8 @@
+"""Every kind of side effect the dispatcher records, by name (the ledger's `handler`)."""
+
+from __future__ import annotations
+
+from providers import calendar_sync
+from providers.effects import Handler
+
+HANDLERS: dict[str, Handler] = {handler.name: handler for handler in (calendar_sync.HANDLER,)}
