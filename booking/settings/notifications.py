@@ -1,0 +1,3 @@
+"""Email and reminders: the mail backend and the beat schedule."""
+
+import os  # noqa: F401

@@ -1,0 +1,3 @@
+"""Webhooks: delivery timeouts and the retry window."""
+
+import os  # noqa: F401
