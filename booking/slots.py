@@ -11,13 +11,17 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from booking.bootstrap import get_app
+from booking.domain.availability import Reservation
 from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
 from booking.inputs import calendar_date, uuid_of
 from projections.reads import holds
+from providers.base import BusyInterval
+from providers.busy import CalendarStatus, busy_for_host
 
 T = TypeVar("T")
 MAX_DAYS = 62
+EXTERNAL = UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -44,19 +48,41 @@ def slot_query(event_type_id: str | None, start: str | None, end: str | None, ti
     return SlotQuery(type_id, first_day, last_day, tz)
 
 
-def offered_by_date(query: SlotQuery) -> dict[str, list[str]]:
-    """Local date -> offered starts (RFC 3339 with the invitee's offset); dates without slots omitted."""
+@dataclass(frozen=True)
+class Offered:
+    by_date: dict[str, list[str]]  # local date -> starts (RFC 3339 with the invitee's offset)
+    calendars: list[CalendarStatus]  # how far each connected calendar's busy times could be known
+
+
+def offered_by_date(query: SlotQuery) -> Offered:
+    """Offered starts by local date (dates without slots omitted), less the busy times of the
+    host's connected calendars, with each calendar's status."""
     first = datetime.combine(query.first_day, time(0), tzinfo=query.tz)
     after = datetime.combine(query.last_day + timedelta(days=1), time(0), tzinfo=query.tz)
+    app = get_app()
     try:
-        offered = get_app().offered_slots(query.event_type_id, first, after, holds=holds)
+        host_id = app.event_type(query.event_type_id).host_id
     except NotFound:
         raise InvalidValue.single("eventTypeId", "unknown event type") from None
+    busy, calendars = busy_for_host(host_id, first - timedelta(days=1), after + timedelta(days=1))
+    external = [_hold_of(interval) for interval in busy]
+
+    def held(host: UUID, dates: list[date]) -> list[Reservation]:
+        return [*holds(host, dates), *external]
+
     by_date: dict[str, list[str]] = defaultdict(list)
-    for slot in offered:
+    for slot in app.offered_slots(query.event_type_id, first, after, holds=held):
         local = slot.astimezone(query.tz)
         by_date[local.date().isoformat()].append(local.isoformat())
-    return dict(by_date)
+    return Offered(dict(by_date), calendars)
+
+
+def _hold_of(interval: BusyInterval) -> Reservation:
+    """An external meeting holds its time like a booking without buffers, of no event type, so
+    it blocks slots (and their buffers) but counts toward no daily limit."""
+    return Reservation(
+        EXTERNAL, EXTERNAL, interval.start, interval.end, interval.start, interval.end, interval.start.date()
+    )
 
 
 def _collect(errors: list[tuple[str, str]], parse: Callable[[], T]) -> T | None:

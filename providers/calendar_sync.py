@@ -6,18 +6,24 @@ the booking uid, so running a sync twice, or out of order, leaves one right even
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
+
+from django.conf import settings
 
 from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from projections.envelope import Envelope
-from providers.base import CalendarEvent, CalendarProvider, Rejected
+from providers import resilience
+from providers.base import BusyInterval, CalendarEvent, CalendarProvider, Rejected
 from providers.caldav import CalDavProvider
-from providers.effects import Handler, RetryPolicy
+from providers.effects import Deferred, Handler, RetryPolicy
 from providers.models import CalendarAccount, SideEffect
 from providers.secrets import unseal
+
+T = TypeVar("T")
 
 BOOKING_EVENTS = ("booking.created", "booking.rescheduled", "booking.cancelled")
 
@@ -38,7 +44,11 @@ HANDLER = Handler(
     task="slotwise.providers.sync_booking_to_calendar",
     events=BOOKING_EVENTS,
     targets=calendars_of,
-    policy=RetryPolicy(base=2.0, cap=600.0, max_attempts=15),  # about 2 hours at the cap
+    policy=RetryPolicy(
+        base=settings.SLOTWISE_CALENDAR_RETRY_BASE_SECONDS,
+        cap=settings.SLOTWISE_CALENDAR_RETRY_CAP_SECONDS,
+        max_attempts=settings.SLOTWISE_CALENDAR_MAX_ATTEMPTS,  # about 2 hours at the default cap
+    ),
 )
 
 
@@ -47,13 +57,44 @@ def run(effect: SideEffect) -> str:
     account = CalendarAccount.objects.filter(id=effect.target, disconnected_at__isnull=True).first()
     if account is None:
         return "calendar disconnected"
-    return sync_booking(account, effect.aggregate_id)
+    try:
+        return sync_booking(account, effect.aggregate_id)
+    except resilience.CircuitOpen as paused:
+        raise Deferred(str(paused), paused.retry_after or 1.0) from None
 
 
-def provider_for(account: CalendarAccount) -> CalendarProvider:
+class Guarded:
+    """A provider behind its account's rate limit and circuit breaker: each port call takes one
+    call from the account's budget (or defers the work) and goes through the breaker."""
+
+    def __init__(self, account: CalendarAccount, provider: CalendarProvider) -> None:
+        self.account_id = str(account.id)
+        self.kind = account.provider
+        self.provider = provider
+
+    def busy_times(self, start: datetime, end: datetime) -> list[BusyInterval]:
+        return self._call(lambda: self.provider.busy_times(start, end))
+
+    def upsert_event(self, event: CalendarEvent) -> None:
+        self._call(lambda: self.provider.upsert_event(event))
+
+    def delete_event(self, uid: str) -> None:
+        self._call(lambda: self.provider.delete_event(uid))
+
+    def _call(self, call: Callable[[], T]) -> T:
+        resilience.ensure_not_open(self.account_id)  # a paused calendar spends no budget
+        wait = resilience.account_budget(self.account_id, self.kind)
+        if wait > 0:
+            raise Deferred("this calendar's call budget is spent for now", wait)
+        return resilience.guarded(self.account_id, call)
+
+
+def provider_for(account: CalendarAccount, timeout: float = 10) -> CalendarProvider:
+    """The account's adapter, behind its rate limit and breaker."""
     credentials: dict[str, Any] = unseal(account.secret)
     if account.provider == "caldav":
-        return CalDavProvider(account.url, account.username, str(credentials.get("password", "")))
+        password = str(credentials.get("password", ""))
+        return Guarded(account, CalDavProvider(account.url, account.username, password, timeout=timeout))
     raise Rejected(f"no adapter for provider {account.provider!r}")
 
 

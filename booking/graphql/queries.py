@@ -101,7 +101,8 @@ class BookingQueries(graphene.ObjectType):
         query = slot_query(event_type_id, start, end, time_zone)
         _caught_up(("availability",), min_position)
         return [
-            {"date": day, "slots": [{"start": s} for s in starts]} for day, starts in offered_by_date(query).items()
+            {"date": day, "slots": [{"start": s} for s in starts]}
+            for day, starts in offered_by_date(query).by_date.items()
         ]
 
     @staticmethod

@@ -16,7 +16,7 @@ from booking.domain.errors import InvalidValue, NotFound
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.schemas import CalendarIn
-from providers import secrets
+from providers import resilience, secrets
 from providers.base import ProviderError
 from providers.caldav import CalDavProvider
 from providers.models import CalendarAccount
@@ -33,6 +33,7 @@ def calendar_json(account: CalendarAccount) -> dict[str, Any]:
         "url": account.url,
         "username": account.username,
         "connectedAt": account.created_at.isoformat(),
+        "health": resilience.health(str(account.id)).as_json(),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -120,9 +120,22 @@ class HistoryReply(Out):
     data: list[HistoryEntry]
 
 
+class CalendarStatus(Out):
+    calendar_id: str
+    provider: str
+    status: Literal["ok", "stale", "unavailable"]
+    as_of: str | None = Field(description="when its busy times were last read; null if never")
+
+
+class SlotsMeta(Meta):
+    providers: list[CalendarStatus] = Field(
+        description="each connected calendar whose busy times were subtracted, and how fresh they are"
+    )
+
+
 class SlotsReply(Out):
     data: dict[str, list[Slot]]
-    meta: Meta
+    meta: SlotsMeta
 
 
 class AgendaEntry(Out):
@@ -181,6 +194,14 @@ def problems(*statuses: int) -> dict[int, type[Problem]]:
     return dict.fromkeys(statuses, Problem)
 
 
+class CalendarHealth(Out):
+    circuit: Literal["closed", "open", "half-open"] = Field(
+        description="open: calls to this calendar are paused after repeated failures"
+    )
+    consecutive_failures: int
+    opened_at: str | None
+
+
 class Calendar(Out):
     id: str
     host_id: str
@@ -188,6 +209,7 @@ class Calendar(Out):
     url: str
     username: str
     connected_at: str
+    health: CalendarHealth
 
 
 class CalendarReply(Out):

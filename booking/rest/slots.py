@@ -23,5 +23,7 @@ def list_slots(
 ) -> HttpResponse:
     query = slot_query(eventTypeId, start, end, timeZone)
     caught_up(request, ("availability",))
-    by_date = {day: [{"start": s} for s in starts] for day, starts in offered_by_date(query).items()}
-    return respond(by_date, meta={"timeZone": timeZone, "eventTypeId": eventTypeId})
+    offered = offered_by_date(query)
+    by_date = {day: [{"start": s} for s in starts] for day, starts in offered.by_date.items()}
+    providers = [calendar.as_json() for calendar in offered.calendars]
+    return respond(by_date, meta={"timeZone": timeZone, "eventTypeId": eventTypeId, "providers": providers})

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
@@ -19,17 +20,27 @@ REDIS_BROKER = "redis://127.0.0.1:6379/3"
 
 
 def broker_env(**extra: str) -> dict[str, str]:
-    """A private corner of the real Redis broker for one test, shared by the processes it starts."""
+    """A private corner of the real Redis broker for one test, shared by the processes it starts
+    (and by the test itself, through `share_redis`): queues, rate limits, breakers, busy times."""
+    corner = f"slotwise-test-{uuid4().hex[:10]}"
     return {
         **django_env(),
         "SLOTWISE_CELERY_BROKER_URL": REDIS_BROKER,
-        "SLOTWISE_CELERY_PREFIX": f"slotwise-test-{uuid4().hex[:10]}:",
+        "SLOTWISE_CELERY_PREFIX": f"{corner}:",
+        "SLOTWISE_REDIS_URL": REDIS_BROKER,
+        "SLOTWISE_REDIS_PREFIX": corner,
         "SLOTWISE_CELERY_VISIBILITY_TIMEOUT": "5",
         "SLOTWISE_SIDE_EFFECT_LEASE_SECONDS": "10",
         "SLOTWISE_CREDENTIALS_KEY": settings.SLOTWISE_CREDENTIALS_KEY,
         "SLOTWISE_LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def share_redis(settings: Any, env: dict[str, str]) -> None:
+    """Points this test's own process at the same Redis corner as the processes it starts."""
+    settings.SLOTWISE_REDIS_URL = env["SLOTWISE_REDIS_URL"]
+    settings.SLOTWISE_REDIS_PREFIX = env["SLOTWISE_REDIS_PREFIX"]
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

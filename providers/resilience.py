@@ -1,0 +1,173 @@
+"""Staying under provider quotas and away from providers that are down, per connected account.
+
+- A rate limiter (GCRA: one call per `60 / calls-per-minute` seconds, with a small burst) keeps
+  each account under its provider's published quota. In Redis the decision is one script, timed
+  by Redis's own clock, so every process shares one budget.
+- A circuit breaker (pybreaker) per account opens after consecutive failures that mean the
+  provider is unwell (5xx, timeouts), so calls stop; after the reset timeout one probe goes
+  through, and a success closes it. Its state lives in Redis, so the API can show it and every
+  worker obeys it. Refusals (4xx), rate limits and expired tokens do not count.
+
+Without SLOTWISE_REDIS_URL (the embedded default) both are kept per process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import pybreaker
+from django.conf import settings
+from redis import Redis
+
+from providers.base import ProviderError, Unavailable
+
+T = TypeVar("T")
+
+_GCRA = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+if tat - now > tolerance then return tostring(tat - now - tolerance) end
+tat = tat + interval
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+return '0'
+"""
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> Redis:
+    return Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def redis() -> Redis | None:
+    """The shared Redis, when there is one."""
+    return _redis(settings.SLOTWISE_REDIS_URL) if settings.SLOTWISE_REDIS_URL else None
+
+
+def key(*parts: str) -> str:
+    return ":".join((settings.SLOTWISE_REDIS_PREFIX, *parts))
+
+
+class CircuitOpen(ProviderError):
+    """The account's breaker is open: no call was made. Try again after `retry_after`."""
+
+
+class RateLimiter:
+    """Per-name call budgets. `wait(...)` takes one call from the budget and answers 0, or
+    answers how many seconds until one is free (and takes nothing)."""
+
+    def __init__(self) -> None:
+        self._local: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, name: str, per_minute: float, burst: int) -> float:
+        interval = 60.0 / per_minute
+        tolerance = interval * burst
+        shared = redis()
+        if shared is not None:
+            return float(shared.eval(_GCRA, 1, key("rate", name), repr(interval), repr(tolerance)))
+        with self._lock:
+            now = time.monotonic()
+            tat = max(self._local.get(name, now), now)
+            if tat - now > tolerance:
+                return tat - now - tolerance
+            self._local[name] = tat + interval
+            return 0.0
+
+
+LIMITER = RateLimiter()
+
+
+def account_budget(account_id: str, provider: str) -> float:
+    """Takes one call from an account's budget; answers the seconds to wait when it is spent."""
+    per_minute = settings.SLOTWISE_PROVIDER_CALLS_PER_MINUTE.get(provider, 600.0)
+    return LIMITER.wait(f"account:{account_id}", per_minute, settings.SLOTWISE_PROVIDER_BURST)
+
+
+def _healthy_refusal(error: BaseException) -> bool:
+    """Errors that say nothing about the provider's health do not trip the breaker."""
+    return not isinstance(error, Unavailable)
+
+
+_breakers: dict[tuple[str, str, str], pybreaker.CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker(account_id: str) -> pybreaker.CircuitBreaker:
+    """The account's breaker; one instance per process, its state shared through Redis."""
+    where = (settings.SLOTWISE_REDIS_URL, settings.SLOTWISE_REDIS_PREFIX, account_id)
+    with _breakers_lock:
+        found = _breakers.get(where)
+        if found is None:
+            shared = redis()
+            storage = (
+                pybreaker.CircuitRedisStorage(pybreaker.STATE_CLOSED, shared, namespace=key("breaker", account_id))
+                if shared is not None
+                else pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
+            )
+            found = pybreaker.CircuitBreaker(
+                fail_max=settings.SLOTWISE_BREAKER_FAIL_MAX,
+                reset_timeout=settings.SLOTWISE_BREAKER_RESET_SECONDS,
+                exclude=[_healthy_refusal],
+                state_storage=storage,
+                name=account_id,
+                throw_new_error_on_trip=False,  # the caller sees the provider's own error
+            )
+            _breakers[where] = found
+        return found
+
+
+def ensure_not_open(account_id: str) -> None:
+    """Raises CircuitOpen while the account's breaker is open and not yet due for a probe, so
+    a caller can stop before spending anything (such as its rate budget) on a call."""
+    guard = breaker(account_id)
+    if guard.current_state == pybreaker.STATE_OPEN:
+        left = _remaining(guard, floor=0.0)
+        if left > 0:
+            raise CircuitOpen("circuit open: calls to this calendar are paused", retry_after=left)
+
+
+def guarded(account_id: str, call: Callable[[], T]) -> T:
+    """Runs one call to an account's provider through its breaker."""
+    guard = breaker(account_id)
+    try:
+        return guard.call(call)
+    except pybreaker.CircuitBreakerError:
+        raise CircuitOpen("circuit open: calls to this calendar are paused", retry_after=_remaining(guard)) from None
+
+
+def _remaining(guard: pybreaker.CircuitBreaker, floor: float = 0.5) -> float:
+    opened = guard._state_storage.opened_at  # pybreaker exposes no getter
+    if opened is None:
+        return guard.reset_timeout
+    left = opened + timedelta(seconds=guard.reset_timeout) - datetime.now(opened.tzinfo)
+    return max(left.total_seconds(), floor)
+
+
+@dataclass(frozen=True)
+class Health:
+    circuit: str  # closed | open | half-open
+    failures: int
+    opened_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "circuit": self.circuit,
+            "consecutiveFailures": self.failures,
+            "openedAt": self.opened_at.isoformat() if self.opened_at else None,
+        }
+
+
+def health(account_id: str) -> Health:
+    guard = breaker(account_id)
+    storage = guard._state_storage
+    state = guard.current_state
+    return Health(state, guard.fail_counter, storage.opened_at if state != pybreaker.STATE_CLOSED else None)
