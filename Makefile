@@ -52,6 +52,7 @@ bench: install
 	$(PY) tests/bench/create_booking.py --pg-url $(PG_URL)
 	$(PY) tests/bench/read_side.py --pg-url $(PG_URL)
 	$(PY) tests/bench/graphql_vs_rest.py --pg-url $(PG_URL)
+	$(PY) tests/bench/provider_sync.py --pg-url $(PG_URL)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -122,3 +122,16 @@ def _reschedule(effect: SideEffect, seconds: float, counted: bool, error: str) -
         enqueued_at=None,
         last_error=error[:2000],
     )
+
+
+def prune(done_before: datetime, failed_before: datetime | None = None) -> int:
+    """Deletes finished ledger rows: done ones finished before `done_before`, and failed ones (the
+    dead letters, which ops may still want to redeliver) only when `failed_before` is given.
+
+    Safe while the dispatcher runs: it only records events after its position, so a pruned
+    row's event is never read again (unless ops reset the position, which re-sends on purpose)."""
+    gone, _ = SideEffect.objects.filter(state=SideEffect.DONE, done_at__lt=done_before).delete()
+    if failed_before is not None:
+        failed, _ = SideEffect.objects.filter(state=SideEffect.FAILED, done_at__lt=failed_before).delete()
+        gone += failed
+    return gone

@@ -1,0 +1,100 @@
+"""The side-effect ledger: claims are leases, retries are scheduled in the row by the handler's
+policy, deferrals cost no attempt, and old finished rows can be pruned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from django.utils import timezone
+
+from providers.base import Rejected, Unavailable
+from providers.effects import Deferred, RetryPolicy, claim, perform, prune
+from providers.models import SideEffect
+
+POLICY = RetryPolicy(base=1.0, cap=8.0, max_attempts=3)
+
+
+def _row(**fields: Any) -> SideEffect:
+    return SideEffect.objects.create(
+        key=f"{uuid4()}/test/{uuid4()}",
+        handler="calendar.sync",
+        target="t",
+        event_id=uuid4(),
+        aggregate_id=uuid4(),
+        position=1,
+        **fields,
+    )
+
+
+def _failing(error: Exception) -> Any:
+    def work(effect: SideEffect) -> str:
+        raise error
+
+    return work
+
+
+def test_a_claimed_row_cannot_be_claimed_again_until_its_lease_runs_out(transactional_db: None) -> None:
+    row = _row()
+    assert claim(row.id) is not None
+    assert claim(row.id) is None  # a duplicate message while a worker holds it does nothing
+    SideEffect.objects.filter(id=row.id).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert claim(row.id) is not None  # the holder died: the row is free again
+
+
+def test_a_retryable_failure_schedules_the_next_attempt_in_the_row(transactional_db: None) -> None:
+    row = _row()
+    before = timezone.now()
+    assert perform(row.id, POLICY, _failing(Unavailable("503", retry_after=30))) == "retry scheduled"
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.claimed_until, row.enqueued_at) == (SideEffect.PENDING, 1, None, None)
+    assert row.not_before is not None and row.not_before >= before + timedelta(seconds=30)  # Retry-After honoured
+    assert perform(row.id, POLICY, lambda effect: "done") == "nothing to do"  # not due yet
+
+
+def test_the_policy_gives_up_after_its_attempts_and_a_refusal_at_once(transactional_db: None) -> None:
+    row = _row(attempts=2)
+    assert perform(row.id, POLICY, _failing(Unavailable("503"))) == "failed"
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (SideEffect.FAILED, 3) and "503" in row.last_error
+    refused = _row()
+    assert perform(refused.id, POLICY, _failing(Rejected("400"))) == "failed"
+    assert SideEffect.objects.get(id=refused.id).attempts == 1
+
+
+def test_a_deferral_waits_without_spending_an_attempt(transactional_db: None) -> None:
+    row = _row()
+    assert perform(row.id, POLICY, _failing(Deferred("budget spent", 5))).startswith("deferred")
+    row.refresh_from_db()
+    assert row.attempts == 0 and row.state == SideEffect.PENDING and row.not_before > timezone.now()
+
+
+def test_success_finishes_the_row_once(transactional_db: None) -> None:
+    row = _row()
+    assert perform(row.id, POLICY, lambda effect: "upserted") == "upserted"
+    assert perform(row.id, POLICY, lambda effect: "again") == "nothing to do"
+    assert SideEffect.objects.get(id=row.id).state == SideEffect.DONE
+
+
+def test_pruning_deletes_old_done_rows_and_keeps_dead_letters_unless_asked(transactional_db: None) -> None:
+    now = timezone.now()
+    old_done = _row(state=SideEffect.DONE, done_at=now - timedelta(days=8))
+    new_done = _row(state=SideEffect.DONE, done_at=now - timedelta(days=1))
+    old_failed = _row(state=SideEffect.FAILED, done_at=now - timedelta(days=40))
+    pending = _row()
+    assert prune(now - timedelta(days=7)) == 1
+    assert set(SideEffect.objects.values_list("id", flat=True)) == {new_done.id, old_failed.id, pending.id}
+    assert prune(now - timedelta(days=7), failed_before=now - timedelta(days=30)) == 1
+    assert not SideEffect.objects.filter(id__in=[old_done.id, old_failed.id]).exists()
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 5, 10, 40, 70])
+def test_backoff_is_full_jitter_under_a_capped_exponential(attempt: int) -> None:
+    policy = RetryPolicy(base=2.0, cap=600.0)
+    delays = [policy.delay(attempt) for _ in range(200)]
+    ceiling = min(600.0, 2.0 * 2**attempt)
+    assert all(0 <= d <= ceiling for d in delays)
+    assert max(delays) > ceiling / 2  # spread across the range, not pinned to a floor
+    assert all(policy.delay(attempt, retry_after=700) >= 700 for _ in range(20))  # never sooner than asked
