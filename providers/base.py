@@ -66,6 +66,11 @@ class Rejected(ProviderError):
     retryable = False
 
 
+class AuthRevoked(Rejected):
+    """The refresh token was revoked or has lapsed (OAuth `invalid_grant`): only the host connecting
+    the calendar again brings access back."""
+
+
 class CalendarProvider(Protocol):
     def busy_times(self, start: datetime, end: datetime) -> list[BusyInterval]: ...
 

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ from icalendar import Calendar as ICalendar
 from lxml import etree
 
 from providers.base import AuthExpired, BusyInterval, CalendarEvent, ProviderError, RateLimited, Rejected, Unavailable
+from providers.http_errors import retry_after_seconds
 from providers.ical import event_object
 
 CALENDAR_RESOURCE = "{urn:ietf:params:xml:ns:caldav}calendar"
@@ -155,22 +155,6 @@ def _error_for(
     if status in (401, 403) and not refused_for_a_reason:  # a 403 naming a precondition is not about credentials
         return AuthExpired(message, retry_after, status)
     return Rejected(message, retry_after, status)
-
-
-def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After in seconds, from either of its forms: `120` or an HTTP date."""
-    if not header:
-        return None
-    value = header.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # "-0000" means UTC without saying so
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _busy_intervals(report: str) -> list[BusyInterval]:

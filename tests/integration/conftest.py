@@ -160,3 +160,23 @@ def radicale_server() -> Iterator[Any]:
 
     with radicale() as server:
         yield server
+
+
+@pytest.fixture
+def google_server() -> Iterator[Any]:
+    """A Google Calendar contract server (tests/integration/provider_servers) on a free loopback port, for one
+    test: its own user, client, tokens, events and faults."""
+    from tests.integration.provider_servers import GoogleServer
+
+    with GoogleServer() as server:
+        yield server
+
+
+@pytest.fixture
+def microsoft_server() -> Iterator[Any]:
+    """A Microsoft Graph contract server (tests/integration/provider_servers) on a free loopback port, for one
+    test: its own mailbox, client, tokens, events and faults."""
+    from tests.integration.provider_servers import MicrosoftServer
+
+    with MicrosoftServer() as server:
+        yield server
