@@ -130,8 +130,7 @@ def prune(done_before: datetime, failed_before: datetime | None = None) -> int:
 
     Safe while the dispatcher runs: it only records events after its position, so a pruned
     row's event is never read again (unless ops reset the position, which re-sends on purpose)."""
-    gone, _ = SideEffect.objects.filter(state=SideEffect.DONE, done_at__lt=done_before).delete()
+    gone: int = SideEffect.objects.filter(state=SideEffect.DONE, done_at__lt=done_before).delete()[0]
     if failed_before is not None:
-        failed, _ = SideEffect.objects.filter(state=SideEffect.FAILED, done_at__lt=failed_before).delete()
-        gone += failed
+        gone += SideEffect.objects.filter(state=SideEffect.FAILED, done_at__lt=failed_before).delete()[0]
     return gone

@@ -53,3 +53,6 @@ class SideEffect(models.Model):
     class Meta:
         db_table = "provider_side_effect"
         indexes = [models.Index(fields=["state", "enqueued_at"], name="side_effect_pending")]
+
+
+from providers.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402,F401

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from providers import calendar_sync
 from providers.effects import Handler
+from providers.webhooks import handler as webhook_handler
 
-HANDLERS: dict[str, Handler] = {handler.name: handler for handler in (calendar_sync.HANDLER,)}
+HANDLERS: dict[str, Handler] = {handler.name: handler for handler in (calendar_sync.HANDLER, webhook_handler.HANDLER)}

@@ -13,7 +13,7 @@ from ninja.security import HttpBearer
 from booking.api_keys import organisation_for
 from booking.auth import InvalidKey
 from booking.domain.errors import DomainError
-from booking.rest import agenda, bookings, calendars, event_types, hosts, slots
+from booking.rest import agenda, bookings, calendars, event_types, hosts, slots, webhooks
 from booking.rest.problems import camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
 
@@ -72,7 +72,7 @@ api = SlotwiseAPI(
     docs_url="/docs",
     urls_namespace="api-v1",
 )
-for module in (hosts, event_types, slots, bookings, agenda, calendars):
+for module in (hosts, event_types, slots, bookings, agenda, calendars, webhooks):
     api.add_router("", module.router)
 
 

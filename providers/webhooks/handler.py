@@ -1,0 +1,56 @@
+"""What the dispatcher records for webhooks: one delivery per event and interested subscription."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+
+from booking.bootstrap import get_app
+from projections.envelope import Envelope
+from providers.effects import Handler, RetryPolicy
+from providers.webhooks.models import WebhookSubscription
+from providers.webhooks.subscriptions import EVENTS, wants
+
+
+def subscribers_of(event: Envelope, cache: dict[str, Any]) -> Iterable[str]:
+    """The organisation's active subscriptions that want this event type and were made before
+    it. Subscriptions are read once per organisation per batch."""
+    organisation_id = _organisation_of(event, cache)
+    key = f"webhooks/{organisation_id}"
+    if key not in cache:
+        live = WebhookSubscription.objects.filter(organisation_id=organisation_id, deactivated_at__isnull=True)
+        cache[key] = [(str(s.id), list(s.events), s.since_position) for s in live.order_by("created_at", "id")]
+    found: list[tuple[str, list[str], int]] = cache[key]
+    return [sid for sid, events, since in found if since < event.position and wants(events, event.type)]
+
+
+def _organisation_of(event: Envelope, cache: dict[str, Any]) -> UUID:
+    """booking.created carries it; later events are looked up once per booking per batch."""
+    key = f"organisation-of/{event.aggregate_id}"
+    if key not in cache:
+        given = event.data.get("organisationId")
+        cache[key] = UUID(given) if given else get_app().booking(event.aggregate_id).organisation_id
+    found: UUID = cache[key]
+    return found
+
+
+def policy() -> RetryPolicy:
+    """Backoff with full jitter, tried for the window (a day by default), then dead-lettered."""
+    return RetryPolicy(
+        base=settings.SLOTWISE_WEBHOOK_RETRY_BASE_SECONDS,
+        cap=settings.SLOTWISE_WEBHOOK_RETRY_CAP_SECONDS,
+        give_up_after=timedelta(seconds=settings.SLOTWISE_WEBHOOK_RETRY_WINDOW_SECONDS),
+    )
+
+
+HANDLER = Handler(
+    name="webhook.deliver",
+    task="slotwise.webhooks.deliver",
+    events=EVENTS,
+    targets=subscribers_of,
+    policy=policy(),
+)
