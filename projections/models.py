@@ -145,3 +145,48 @@ class ConsumerOffset(models.Model):
     class Meta:
         db_table = "projection_consumer_offset"
         constraints = [models.UniqueConstraint(fields=["view", "topic", "partition"], name="consumer_offset_once")]
+
+
+class ReminderEventType(models.Model):
+    """An event type's reminder lead times (minutes before the start), kept from event type events."""
+
+    id = models.UUIDField(primary_key=True)
+    minutes = models.CharField(max_length=64)  # comma-separated, e.g. "1440,60"; "" for none
+    version = models.IntegerField()
+
+    class Meta:
+        db_table = "reminder_event_type"
+
+
+class ReminderBooking(models.Model):
+    """What the reminders view knows of a booking: its event type and the lead times its reminder rows
+    were made for ("" once cancelled)."""
+
+    uid = models.UUIDField(primary_key=True)
+    event_type_id = models.UUIDField()
+    minutes = models.CharField(max_length=64)
+    version = models.IntegerField()
+
+    class Meta:
+        db_table = "reminder_booking"
+
+
+class Reminder(models.Model):
+    """A reminder to send: one per booking and lead time, due `minutes` before the start.
+
+    The id is derived from the booking, the lead time and the due instant, so a replay makes the
+    same ids and a reminder moved by a reschedule is a new reminder. Whether it was sent is kept
+    in the side-effect ledger (keyed by this id), never here: a replay cannot forget a sending."""
+
+    id = models.UUIDField(primary_key=True)
+    booking_uid = models.UUIDField()
+    minutes = models.IntegerField()
+    due_at = models.DateTimeField()
+    start = models.DateTimeField()
+    event_id = models.UUIDField()  # the event that scheduled it
+    position = models.BigIntegerField()
+
+    class Meta:
+        db_table = "reminder_due"
+        constraints = [models.UniqueConstraint(fields=["booking_uid", "minutes"], name="reminder_once_per_lead")]
+        indexes = [models.Index(fields=["due_at"], name="reminder_due_at")]

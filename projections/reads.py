@@ -66,6 +66,11 @@ def event_types_by_hosts(host_ids: list[UUID], limit: int) -> dict[UUID, list[Ag
     return selectors.event_types_by_hosts(host_ids, limit)
 
 
+def reminders_by_event_types(ids: list[UUID]) -> dict[UUID, list[int]]:
+    """From SQL whatever the read store: the reminders view is a small table kept there."""
+    return selectors.reminders_by_event_types(ids)
+
+
 def entries_by_uids(uids: list[UUID]) -> dict[UUID, AgendaEntry]:
     if _elasticsearch():
         return es_selectors.entries_by_uids(client(), uids)

@@ -14,7 +14,15 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from booking.domain.availability import Reservation
-from projections.models import AgendaEntry, AgendaEventType, AgendaHost, AvailabilityHold, ProjectionPosition
+from projections.models import (
+    AgendaEntry,
+    AgendaEventType,
+    AgendaHost,
+    AvailabilityHold,
+    ProjectionPosition,
+    ReminderEventType,
+)
+from projections.views.reminders import minutes_of
 
 GROUPS = {"day": "local_date", "host": "host_id", "eventType": "event_type_id"}
 
@@ -139,6 +147,11 @@ def event_types_by_hosts(host_ids: Iterable[UUID], limit: int) -> dict[UUID, lis
     for row in rows:
         found.setdefault(row.host_id, []).append(row)
     return found
+
+
+def reminders_by_event_types(ids: Iterable[UUID]) -> dict[UUID, list[int]]:
+    """Each event type's reminder lead times, in minutes before the start."""
+    return {t.id: minutes_of(t.minutes) for t in ReminderEventType.objects.filter(id__in=list(ids))}
 
 
 def entries_by_uids(uids: Iterable[UUID]) -> dict[UUID, AgendaEntry]:

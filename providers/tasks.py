@@ -4,9 +4,15 @@ held or done, so a redelivered message or a duplicate never acts twice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
 from booking.celery import app
-from providers import calendar_sync
-from providers.effects import perform
+from providers import calendar_sync, notifications, reminders
+from providers.effects import perform, prune
+from providers.email import Outbox, unflushed_commits
 from providers.webhooks import delivery
 from providers.webhooks import handler as webhook_handler
 
@@ -19,3 +25,28 @@ def sync_booking_to_calendar(side_effect_id: int) -> str:
 @app.task(name="slotwise.webhooks.deliver", acks_late=True)
 def deliver_webhook(side_effect_id: int) -> str:
     return perform(side_effect_id, webhook_handler.HANDLER.policy, delivery.run)
+
+
+@app.task(name="slotwise.notifications.send_booking_email", acks_late=True)
+def send_booking_email(side_effect_id: int) -> str:
+    with unflushed_commits(), Outbox() as outbox:  # closed after the row is finished: see providers.email
+        return perform(side_effect_id, notifications.HANDLER.policy, lambda effect: notifications.run(effect, outbox))
+
+
+@app.task(name="slotwise.notifications.send_due_reminders", acks_late=True)
+def send_due_reminders() -> int:
+    """The scheduler's tick (CELERY_BEAT_SCHEDULE): due reminders recorded and enqueued."""
+    return reminders.tick()
+
+
+@app.task(name="slotwise.notifications.send_reminder", acks_late=True)
+def send_reminder(side_effect_id: int) -> str:
+    """One reminder, by its ledger row (recorded by the tick, keyed by the reminder's id)."""
+    with unflushed_commits(), Outbox() as outbox:
+        return perform(side_effect_id, reminders.HANDLER.policy, lambda effect: reminders.run(effect, outbox))
+
+
+@app.task(name="slotwise.providers.prune_side_effects", acks_late=True)
+def prune_side_effects() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): finished ledger rows older than SLOTWISE_SIDE_EFFECT_KEEP_DAYS go."""
+    return prune(timezone.now() - timedelta(days=settings.SLOTWISE_SIDE_EFFECT_KEEP_DAYS))

@@ -34,7 +34,12 @@ DEFAULTS: dict[str, Any] = {
     "max_bookings_per_day": None,
     "booking_window_days": 60,
 }
-EDITABLE = ("slug", "title", *LIMITS)
+# Reminders: minutes before the start, each its own email. Not in DEFAULTS, whose keys the
+# agenda view stores as columns; the aggregate fills this one in itself.
+DEFAULT_REMINDERS: tuple[int, ...] = (1440, 60)  # a day and an hour before
+REMINDER_MINUTES = (5, 40_320)  # five minutes to four weeks
+MAX_REMINDERS = 5
+EDITABLE = ("slug", "title", *LIMITS, "reminders")
 
 
 NULLABLE = ("slot_interval_minutes", "max_bookings_per_day")
@@ -57,8 +62,26 @@ def validate_settings(settings: Mapping[str, Any]) -> None:
                 errors.append((name, "may not be null"))
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             errors.append((name, f"must be a whole number from {low} to {high}"))
+    if "reminders" in settings and (problem := _reminders_problem(settings["reminders"])):
+        errors.append(("reminders", problem))
     if errors:
         raise InvalidValue(errors)
+
+
+def _reminders_problem(value: Any) -> str | None:
+    low, high = REMINDER_MINUTES
+    if not isinstance(value, list) or len(value) > MAX_REMINDERS:
+        return f"must be a list of at most {MAX_REMINDERS} lead times in minutes"
+    if any(isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high for v in value):
+        return f"each lead time must be a whole number of minutes from {low} to {high}"
+    if len(set(value)) != len(value):
+        return "lead times must be distinct"
+    return None
+
+
+def reminders_of(settings: Mapping[str, Any]) -> list[int]:
+    """The lead times in minutes before the start; event types made before reminders existed get the default."""
+    return list(settings.get("reminders", DEFAULT_REMINDERS))
 
 
 class EventType(Aggregate):
@@ -66,7 +89,7 @@ class EventType(Aggregate):
     def __init__(self, organisation_id: UUID, host_id: UUID, settings: dict[str, Any]) -> None:
         self.organisation_id = organisation_id
         self.host_id = host_id
-        self.settings: dict[str, Any] = {**DEFAULTS, **settings}
+        self.settings: dict[str, Any] = {**DEFAULTS, "reminders": list(DEFAULT_REMINDERS), **settings}
 
     def update(self, changes: dict[str, Any]) -> None:
         """Applies a partial change; a no-op change records nothing."""

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
+from booking.domain.event_type import DEFAULT_REMINDERS
 from booking.graphql.context import Context
 from booking.observability.metrics import RESOLVER_SECONDS
 from projections import reads
@@ -82,6 +83,16 @@ class EventTypeByIdLoader(Loader):
 
     def batch_load(self, keys: Sequence[UUID]) -> list[Any]:
         return _in_order(keys, reads.event_types_by_ids(list(keys)))
+
+
+class RemindersByEventTypeLoader(Loader):
+    """An event type not in the reminders view yet (it lags a moment) shows the default."""
+
+    context_key = "reminders_by_event_type"
+
+    def batch_load(self, keys: Sequence[UUID]) -> list[Any]:
+        found = reads.reminders_by_event_types(list(keys))
+        return [found.get(key, list(DEFAULT_REMINDERS)) for key in keys]
 
 
 class EventTypesByHostLoader(Loader):

@@ -33,6 +33,11 @@ class EventType(graphene.ObjectType):
     slot_interval_minutes = graphene.Int(required=True, description="Defaults to the length.")
     max_bookings_per_day = graphene.Int()
     booking_window_days = graphene.Int(required=True)
+    reminders = graphene.List(
+        graphene.NonNull(graphene.Int),
+        required=True,
+        description="Minutes before the start at which the attendee is emailed a reminder.",
+    )
     host = graphene.Field(lambda: Host)
 
     @staticmethod
@@ -44,6 +49,11 @@ class EventType(graphene.ObjectType):
     @per_item
     def resolve_host(root: Any, info: graphene.ResolveInfo) -> Any:
         return dl.HostByIdLoader.of(info.context).value_or_future(root.host_id)
+
+    @staticmethod
+    @per_item
+    def resolve_reminders(root: Any, info: graphene.ResolveInfo) -> Any:
+        return dl.RemindersByEventTypeLoader.of(info.context).value_or_future(root.id)
 
 
 class Host(graphene.ObjectType):

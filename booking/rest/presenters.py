@@ -11,7 +11,7 @@ from django.http import HttpResponse
 
 from booking.auth import cancel_token
 from booking.domain.booking import Booking
-from booking.domain.event_type import EventType
+from booking.domain.event_type import EventType, reminders_of
 from booking.domain.host import Host
 from booking.public_events import public_event
 
@@ -62,6 +62,7 @@ def event_type_json(event_type: EventType) -> dict[str, Any]:
         "slotIntervalMinutes": s["slot_interval_minutes"] or s["length_in_minutes"],
         "maxBookingsPerDay": s["max_bookings_per_day"],
         "bookingWindowDays": s["booking_window_days"],
+        "reminders": reminders_of(s),
     }
 
 

@@ -57,6 +57,7 @@ class EventType(Out):
     slot_interval_minutes: int
     max_bookings_per_day: int | None
     booking_window_days: int
+    reminders: list[int] = Field(description="minutes before the start at which the attendee is reminded")
 
 
 class Attendee(Out):

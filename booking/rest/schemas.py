@@ -46,6 +46,11 @@ class EventTypeSettings(Body):
     slot_interval_minutes: StrictInt | None = Field(default=None, description="defaults to the length")
     max_bookings_per_day: StrictInt | None = None
     booking_window_days: StrictInt | None = Field(default=None, description="default 60, at most 730")
+    reminders: list[StrictInt] | None = Field(
+        default=None,
+        description="minutes before the start to email the attendee a reminder: at most 5 distinct, "
+        "each 5 to 40320; default [1440, 60]; [] for none",
+    )
 
 
 class EventTypeIn(EventTypeSettings):

@@ -33,7 +33,7 @@ class EsApplier(Applier):
         return self.index or alias(self.view.name)
 
     def apply(self, batch: list[Envelope]) -> tuple[list[Envelope], Envelope | None]:
-        handlers = HANDLERS[self.view.name]
+        handlers = HANDLERS.get(self.view.name, {})  # none: a view kept only in SQL
         self.written = {}
         applied: list[Envelope] = []
         writes: list[tuple[Envelope, Write]] = []

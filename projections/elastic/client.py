@@ -62,6 +62,10 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 }
 
 
+# The index of a view kept only in SQL (View.stores): empty, so code that walks every view works alike.
+NO_DOCUMENTS: dict[str, Any] = {"dynamic": "strict", "properties": {}}
+
+
 class PlainJsonNode(Urllib3HttpNode):
     """Sends plain JSON media types (for OpenSearch-API servers only; never needed by Elasticsearch)."""
 
@@ -96,7 +100,7 @@ def alias(view: str) -> str:
 def create_index(es: Elasticsearch, view: str) -> str:
     """A fresh, empty index for a view (not yet behind its alias)."""
     name = f"{alias(view)}-{time.time_ns()}"
-    es.indices.create(index=name, mappings=MAPPINGS[view], settings={"number_of_shards": 1})
+    es.indices.create(index=name, mappings=MAPPINGS.get(view, NO_DOCUMENTS), settings={"number_of_shards": 1})
     return name
 
 
@@ -105,7 +109,7 @@ def ensure_alias(es: Elasticsearch, view: str) -> None:
     if not es.indices.exists_alias(name=alias(view)):
         es.indices.put_alias(index=create_index(es, view), name=alias(view))
     else:  # additive: new fields only; documents written before stay as they were until a replay
-        es.indices.put_mapping(index=alias(view), properties=MAPPINGS[view]["properties"])
+        es.indices.put_mapping(index=alias(view), properties=MAPPINGS.get(view, NO_DOCUMENTS)["properties"])
 
 
 def switch_alias(es: Elasticsearch, view: str, index: str) -> list[str]:

@@ -56,7 +56,9 @@ def _fill(
     progress: Progress | None,
 ) -> tuple[int, Envelope | None]:
     started, done = time.monotonic(), 0
-    head, types = source.head(), HANDLERS[filler.view.name]  # read only what the view handles
+    head, types = source.head(), HANDLERS.get(filler.view.name, {})  # read only what the view handles
+    if not types:  # a view kept only in SQL: nothing to write here
+        return max(position, head), last
     while batch := source.read(after=position, limit=batch_size, types=types, stop=head):
         applied, failed = filler.apply(batch)
         if failed is not None:

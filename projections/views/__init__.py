@@ -9,5 +9,6 @@ from __future__ import annotations
 from projections.views.agenda import Agenda
 from projections.views.availability import Availability
 from projections.views.base import View
+from projections.views.reminders import Reminders
 
-VIEWS: dict[str, View] = {view.name: view for view in (Agenda(), Availability())}
+VIEWS: dict[str, View] = {view.name: view for view in (Agenda(), Availability(), Reminders())}

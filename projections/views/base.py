@@ -17,6 +17,9 @@ class View:
     name: ClassVar[str]
     models: ClassVar[tuple[type[models.Model], ...]]
     handlers: ClassVar[dict[str, Callable[[Any, Envelope, Tables], None]]]
+    # The read stores it can live in. A view kept only in SQL stays there whatever
+    # SLOTWISE_READ_STORE says, and has an empty index in Elasticsearch.
+    stores: ClassVar[tuple[str, ...]] = ("sql", "elasticsearch")
 
     def apply(self, event: Envelope, tables: Tables) -> None:
         handler = self.handlers.get(event.type)

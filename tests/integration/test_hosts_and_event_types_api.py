@@ -78,6 +78,7 @@ def test_event_type_defaults_patch_and_etag(api: Api) -> None:
         "slotIntervalMinutes": 30,
         "maxBookingsPerDay": None,
         "bookingWindowDays": 60,
+        "reminders": [1440, 60],
     }
     patched = api.patch(
         f"/event-types/{event_type_id}",

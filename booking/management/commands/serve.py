@@ -1,5 +1,5 @@
 """Serve the API and keep everything behind it running: gunicorn, one projector process per
-view, the side-effect dispatcher and a Celery worker.
+view, the side-effect dispatcher, a Celery worker and Celery beat.
 
 The background processes run beside the web workers, once each (never once per worker). One
 that dies is restarted with backoff; when gunicorn stops, everything stops.
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class Command(BaseCommand):
-    help = "Serve the API with gunicorn; run the projectors, the dispatcher and a Celery worker beside it."
+    help = "Serve the API with gunicorn; run the projectors, the dispatcher, a Celery worker and beat beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -64,6 +64,8 @@ class Command(BaseCommand):
         background["dispatcher"] = [sys.executable, "manage.py", "dispatch_side_effects"]
         background["worker"] = [sys.executable, "-m", "celery", "-A", "booking.celery", "worker", "-c", "2"]
         background["worker"] += ["-Q", "providers,notifications,webhooks", "-l", "WARNING", "--without-gossip"]
+        # the scheduler: due reminders each minute, ledger pruning daily (exactly one beat)
+        background["beat"] = [sys.executable, "-m", "celery", "-A", "booking.celery", "beat", "-l", "WARNING"]
         projectors = {name: self._start(command) for name, command in background.items()}
         stopping = False
 

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         view = VIEWS[options["view"]]
         source, bar = LogSource(get_app()), progress_bar(self.stderr)
-        if options["store"] == "elasticsearch":
+        if options["store"] == "elasticsearch" and "elasticsearch" in view.stores:
             position = replay_es(view, source, client(), options["batch_size"], bar)
         else:
             position = replay(view, source, options["batch_size"], bar)

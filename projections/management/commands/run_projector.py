@@ -31,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         view = VIEWS[options["view"]]
         applier = None
-        if options["store"] == "elasticsearch":
+        if options["store"] == "elasticsearch" and "elasticsearch" in view.stores:
             es = client()
             ensure_alias(es, view.name)
             applier = EsApplier(view=view, es=es)
