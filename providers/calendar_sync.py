@@ -7,21 +7,25 @@ the booking uid, so running a sync twice, or out of order, leaves one right even
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from django.conf import settings
+from django.utils import timezone
 
 from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from projections.envelope import Envelope
-from providers import resilience
-from providers.base import BusyInterval, CalendarEvent, CalendarProvider, Rejected
+from providers import oauth, resilience
+from providers.base import AuthRevoked, BusyInterval, CalendarEvent, CalendarProvider, Rejected
 from providers.caldav import CalDavProvider
 from providers.effects import Deferred, Handler, RetryPolicy
+from providers.google import GoogleCalendarProvider
+from providers.microsoft import MicrosoftCalendarProvider
 from providers.models import CalendarAccount, SideEffect
-from providers.secrets import unseal
+from providers.secrets import seal, unseal
 
 T = TypeVar("T")
 
@@ -61,6 +65,9 @@ def run(effect: SideEffect) -> str:
         return sync_booking(account, effect.aggregate_id)
     except resilience.CircuitOpen as paused:
         raise Deferred(str(paused), paused.retry_after or 1.0) from None
+    except AuthRevoked:  # the host withdrew access: shown on the calendar until they reconnect
+        CalendarAccount.objects.filter(id=account.id).update(auth_failed_at=timezone.now())
+        raise
 
 
 class Guarded:
@@ -89,13 +96,34 @@ class Guarded:
         return resilience.guarded(self.account_id, call)
 
 
-def provider_for(account: CalendarAccount, timeout: float = 10) -> CalendarProvider:
-    """The account's adapter, behind its rate limit and breaker."""
+def provider_for(account: CalendarAccount, timeout: float | None = None) -> CalendarProvider:
+    """The account's adapter, behind its rate budget and breaker."""
+    return Guarded(account, adapter_for(account, timeout))
+
+
+def adapter_for(account: CalendarAccount, timeout: float | None = None) -> CalendarProvider:
+    """The account's adapter alone, with its credentials; OAuth tokens refreshed on the way are
+    sealed and stored at once."""
+    wait = timeout or settings.SLOTWISE_PROVIDER_HTTP_TIMEOUT
     credentials: dict[str, Any] = unseal(account.secret)
     if account.provider == "caldav":
-        password = str(credentials.get("password", ""))
-        return Guarded(account, CalDavProvider(account.url, account.username, password, timeout=timeout))
-    raise Rejected(f"no adapter for provider {account.provider!r}")
+        return CalDavProvider(account.url, account.username, str(credentials.get("password", "")), timeout=wait)
+    if account.provider not in ("google", "microsoft"):
+        raise Rejected(f"no adapter for provider {account.provider!r}")
+    client = replace(oauth.client_for(account.provider), timeout=wait)
+    session = oauth.TokenSession(client, oauth.Tokens.from_dict(credentials), on_refresh=_keeper(account))
+    api = oauth.api_url_for(account.provider)
+    if account.provider == "google":
+        return GoogleCalendarProvider(account.url or "primary", session, api_url=api)
+    return MicrosoftCalendarProvider(account.url or None, account.username, session, api_url=api)
+
+
+def _keeper(account: CalendarAccount) -> Callable[[oauth.Tokens], None]:
+    def keep(tokens: oauth.Tokens) -> None:
+        if account.pk is not None:
+            CalendarAccount.objects.filter(id=account.id).update(secret=seal(tokens.to_dict()))
+
+    return keep
 
 
 def event_of(booking: Booking) -> CalendarEvent:

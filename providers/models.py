@@ -20,6 +20,7 @@ class CalendarAccount(models.Model):
     secret = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     disconnected_at = models.DateTimeField(null=True)
+    auth_failed_at = models.DateTimeField(null=True)  # the provider refused our refresh token: reconnect
 
     class Meta:
         db_table = "provider_calendar_account"
@@ -52,7 +53,10 @@ class SideEffect(models.Model):
 
     class Meta:
         db_table = "provider_side_effect"
-        indexes = [models.Index(fields=["state", "enqueued_at"], name="side_effect_pending")]
+        indexes = [
+            models.Index(fields=["state", "enqueued_at"], name="side_effect_pending"),
+            models.Index(fields=["state", "done_at"], name="side_effect_finished"),  # pruning
+        ]
 
 
 from providers.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402,F401

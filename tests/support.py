@@ -53,6 +53,12 @@ class Reply:
     def code(self) -> str | None:
         return self.body.get("code") if isinstance(self.body, dict) else None
 
+    @property
+    def fields(self) -> list[str]:
+        """The fields a problem+json reply names, in order."""
+        errors = self.body.get("errors", []) if isinstance(self.body, dict) else []
+        return [e.get("field") for e in errors]
+
 
 def reply_of(response: Any) -> Reply:
     raw = response.content

@@ -7,9 +7,14 @@ so that every worker's samples are summed into one answer.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 RESOLVER_SECONDS = Histogram(
     "slotwise_graphql_resolver_seconds",
@@ -24,10 +29,40 @@ GRAPHQL_COST = Histogram(
 )
 
 
+class SideEffectLedger(Collector):
+    """The side-effect ledger as it stands, read when scraped: work waiting, dead letters, and
+    how long the oldest waiting row has waited, per handler. Workers run elsewhere; the ledger
+    is where their progress shows."""
+
+    def collect(self) -> Iterator[Metric]:
+        from providers.models import SideEffect
+
+        rows = GaugeMetricFamily(
+            "slotwise_side_effects", "Side effects in the ledger, by handler and state.", labels=["handler", "state"]
+        )
+        for found in SideEffect.objects.values("handler", "state").annotate(n=Count("id")).order_by():
+            rows.add_metric([found["handler"], found["state"]], found["n"])
+        yield rows
+        oldest = GaugeMetricFamily(
+            "slotwise_side_effect_oldest_pending_seconds",
+            "Age of the oldest side effect still pending, by handler.",
+            labels=["handler"],
+        )
+        now = timezone.now()
+        pending = (
+            SideEffect.objects.filter(state=SideEffect.PENDING).values("handler").annotate(first=Min("created_at"))
+        )
+        for found in pending.order_by():
+            oldest.add_metric([found["handler"]], (now - found["first"]).total_seconds())
+        yield oldest
+
+
 def metrics(request: HttpRequest) -> HttpResponse:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    ledger = CollectorRegistry(auto_describe=False)
+    ledger.register(SideEffectLedger())
+    return HttpResponse(generate_latest(registry) + generate_latest(ledger), content_type=CONTENT_TYPE_LATEST)

@@ -1,13 +1,14 @@
-"""A host's external calendars: connect (credentials checked, then kept encrypted), list,
-disconnect. Organisation key required. Bookings then reach each connected calendar."""
+"""A host's external calendars: connect (CalDAV with a password; Google and Microsoft through
+OAuth), list with their health, disconnect. Organisation key required, except on the OAuth
+callback, which the signed state authorises. Bookings then reach each connected calendar."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from ninja import Router
 
@@ -16,7 +17,7 @@ from booking.domain.errors import InvalidValue, NotFound
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.schemas import CalendarIn
-from providers import resilience, secrets
+from providers import connect, resilience, secrets
 from providers.base import ProviderError
 from providers.caldav import CalDavProvider
 from providers.models import CalendarAccount
@@ -33,6 +34,7 @@ def calendar_json(account: CalendarAccount) -> dict[str, Any]:
         "url": account.url,
         "username": account.username,
         "connectedAt": account.created_at.isoformat(),
+        "status": "reconnect_required" if account.auth_failed_at else "connected",
         "health": resilience.health(str(account.id)).as_json(),
     }
 
@@ -59,6 +61,47 @@ def connect_calendar(request: HttpRequest, host_id: UUID, payload: CalendarIn) -
         secret=secrets.seal({"password": payload.password}),
     )
     return respond(calendar_json(account), 201)
+
+
+@router.get(
+    "/hosts/{host_id}/calendars/{provider}/connect",
+    response={200: r.ConsentReply, **r.problems(401, 404, 422)},
+    by_alias=True,
+)
+def start_connecting(
+    request: HttpRequest,
+    host_id: UUID,
+    provider: str,
+    returnTo: str | None = None,  # noqa: N803 - wire name
+) -> HttpResponse:
+    """The provider's consent page for this host: send the host's browser there. The provider
+    then sends it to /api/v1/calendars/oauth/callback, which connects the calendar and, when
+    `returnTo` was given, sends the browser on there with `calendarId` (or `error`)."""
+    host = get_app().host(request.auth, host_id)
+    consent = connect.authorization(request.auth, host.id, provider, returnTo)
+    return respond({"authorizationUrl": consent.url, "expiresAt": consent.expires_at.isoformat()})
+
+
+@router.get(
+    "/calendars/oauth/callback",
+    response={201: r.CalendarReply, 302: None, **r.problems(404, 422)},
+    by_alias=True,
+    auth=None,
+)
+def finish_connecting(
+    request: HttpRequest, code: str | None = None, state: str | None = None, error: str | None = None
+) -> HttpResponse:
+    """Where the provider sends the host back; the signed `state` stands for the organisation key."""
+    connected = connect.finish(code, state, error)
+    if connected.return_to:
+        return HttpResponseRedirect(_with_query(connected.return_to, calendarId=str(connected.account.id)))
+    return respond(calendar_json(connected.account), 201)
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = urlencode([*parse_qsl(parts.query), *params.items()])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 @router.get("/hosts/{host_id}/calendars", response={200: r.CalendarList, **r.problems(401, 404)}, by_alias=True)

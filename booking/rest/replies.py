@@ -210,7 +210,19 @@ class Calendar(Out):
     url: str
     username: str
     connected_at: str
+    status: Literal["connected", "reconnect_required"] = Field(
+        description="reconnect_required: the provider withdrew access; connect the account again"
+    )
     health: CalendarHealth
+
+
+class Consent(Out):
+    authorization_url: str = Field(description="the provider's consent page; send the host's browser there")
+    expires_at: str = Field(description="the consent must be given before this time")
+
+
+class ConsentReply(Out):
+    data: Consent
 
 
 class CalendarReply(Out):

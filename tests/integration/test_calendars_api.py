@@ -22,7 +22,8 @@ def test_connect_list_and_disconnect(api: Api, radicale_server: Any) -> None:
     host = make_host(api)
     made = api.post(f"/hosts/{host}/calendars", _body(radicale_server, "api-1"))
     assert made.status == 201, made.body
-    assert set(made.data) == {"id", "hostId", "provider", "url", "username", "connectedAt", "health"}  # no password
+    assert set(made.data) == {"id", "hostId", "provider", "url", "username", "connectedAt", "status", "health"}
+    assert made.data["status"] == "connected"  # and never the password
     assert made.data["health"] == {"circuit": "closed", "consecutiveFailures": 0, "openedAt": None}
     row = CalendarAccount.objects.get(id=made.data["id"])
     assert radicale_server.password not in row.secret and unseal(row.secret) == {"password": radicale_server.password}

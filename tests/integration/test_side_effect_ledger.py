@@ -98,3 +98,17 @@ def test_backoff_is_full_jitter_under_a_capped_exponential(attempt: int) -> None
     assert all(0 <= d <= ceiling for d in delays)
     assert max(delays) > ceiling / 2  # spread across the range, not pinned to a floor
     assert all(policy.delay(attempt, retry_after=700) >= 700 for _ in range(20))  # never sooner than asked
+
+
+def test_metrics_show_waiting_work_and_dead_letters_per_handler(transactional_db: None) -> None:
+    from django.test import Client
+
+    _row()
+    _row(created_at=timezone.now())
+    _row(state=SideEffect.FAILED, done_at=timezone.now())
+    SideEffect.objects.filter(state=SideEffect.PENDING).update(created_at=timezone.now() - timedelta(minutes=5))
+    text = Client().get("/metrics").content.decode()
+    assert 'slotwise_side_effects{handler="calendar.sync",state="pending"} 2.0' in text
+    assert 'slotwise_side_effects{handler="calendar.sync",state="failed"} 1.0' in text
+    waited = next(line for line in text.splitlines() if line.startswith("slotwise_side_effect_oldest_pending_seconds{"))
+    assert 299 < float(waited.split()[-1]) < 400
