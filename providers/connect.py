@@ -28,6 +28,7 @@ from booking.domain.errors import InvalidValue
 from providers import oauth, secrets
 from providers.base import ProviderError
 from providers.google import google_error
+from providers.http_errors import json_object
 from providers.microsoft import graph_error
 from providers.models import CalendarAccount, SideEffect
 
@@ -129,7 +130,9 @@ def _json(provider: str, response: requests.Response) -> dict[str, Any]:
     if response.status_code >= 400:
         explain = google_error if provider == "google" else graph_error
         raise explain(str(response.request.method), str(response.url), response)
-    found: dict[str, Any] = response.json()
+    found = json_object(response.content)
+    if not found:
+        raise InvalidValue.single("code", f"the provider's answer to {response.request.method} was not usable")
     return found
 
 

@@ -39,13 +39,19 @@ def proxy(radicale_server: Any) -> Iterator[FaultProxy]:
         yield running_proxy
 
 
-def _calendar_behind(api: Api, server: Any, proxy: FaultProxy, name: str) -> tuple[str, str, str]:
+def _open_host(api: Api) -> tuple[str, str]:
+    """A host open around the clock and a 15-minute event type."""
     host = api.post("/hosts", {"name": "Ada", "email": "ada@example.com", "timeZone": "Europe/Berlin"}).data["id"]
     api.put(f"/hosts/{host}/schedule", {"weekly": dict.fromkeys(WEEK, ALWAYS), "overrides": []})
     event_type = api.post(
         "/event-types",
         {"hostId": host, "slug": "drill", "title": "Drill", "lengthInMinutes": 15, "bookingWindowDays": 730},
     ).data["id"]
+    return host, event_type
+
+
+def _calendar_behind(api: Api, server: Any, proxy: FaultProxy, name: str) -> tuple[str, str, str]:
+    host, event_type = _open_host(api)
     CalDavProvider(server.calendar_url(name), server.username, server.password).ensure_calendar()
     url = server.calendar_url(name).replace(server.url.rstrip("/"), proxy.url)
     reply = api.post(
@@ -156,12 +162,7 @@ def test_google_rate_limit_answers_are_retried_across_workers_and_leave_one_even
 
     settings.SLOTWISE_OAUTH = {**settings.SLOTWISE_OAUTH, "google": google_server.oauth_settings()}
     settings.SLOTWISE_PUBLIC_URL = "https://slotwise.example"
-    host = api.post("/hosts", {"name": "Ada", "email": "ada@example.com", "timeZone": "Europe/Berlin"}).data["id"]
-    api.put(f"/hosts/{host}/schedule", {"weekly": dict.fromkeys(WEEK, ALWAYS), "overrides": []})
-    event_type = api.post(
-        "/event-types",
-        {"hostId": host, "slug": "drill", "title": "Drill", "lengthInMinutes": 15, "bookingWindowDays": 730},
-    ).data["id"]
+    host, event_type = _open_host(api)
     assert _callback(public, _consent(api, host, "google")).status == 201
     uids = _book(app, event_type, 12)
     google_server.expire_all_tokens()  # the workers refresh first, each in its own process
