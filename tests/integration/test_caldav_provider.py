@@ -15,7 +15,6 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 from caldav.calendarobjectresource import Event
@@ -23,35 +22,12 @@ from caldav.collection import Calendar
 from caldav.davclient import DAVClient
 from icalendar import Calendar as ICalendar
 
-from providers.base import AuthExpired, CalendarEvent, RateLimited, Rejected, Unavailable
+from providers.base import AuthExpired, RateLimited, Rejected, Unavailable
 from providers.caldav import CalDavProvider, retry_after_seconds
 from providers.ical import event_calendar, event_object
+from tests.integration.calendar_events import berlin, booking
 from tests.integration.radicale_server import RadicaleServer
 from tests.integration.server import free_port
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def booking(start: datetime, minutes: int = 30, **fields: Any) -> CalendarEvent:
-    values: dict[str, Any] = {
-        "uid": str(uuid4()),
-        "start": start,
-        "end": start + timedelta(minutes=minutes),
-        "time_zone": "Europe/Berlin",
-        "summary": "Intro: Bo",
-        "description": "Booked through Slotwise",
-        "attendee_name": "Bo Jensen",
-        "attendee_email": "bo@example.com",
-        "organizer_email": "ada@example.com",
-        "sequence": 1,
-        **fields,
-    }
-    return CalendarEvent(**values)
-
-
-def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    """A wall-clock time in Berlin, as the UTC instant it is."""
-    return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
 
 
 @pytest.fixture

@@ -13,44 +13,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
-from providers.base import AuthExpired, AuthRevoked, BusyInterval, CalendarEvent, RateLimited, Rejected, Unavailable
+from providers.base import AuthExpired, AuthRevoked, BusyInterval, RateLimited, Rejected, Unavailable
 from providers.google import GoogleCalendarProvider
 from providers.oauth import Tokens, TokenSession
+from tests.integration.calendar_events import berlin, booking, utc
 from tests.integration.provider_servers import GoogleServer
 
-BERLIN = ZoneInfo("Europe/Berlin")
 REDIRECT_URI = "http://testserver/calendars/oauth/google"
-
-
-def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    """A wall-clock time in Berlin, as the UTC instant it is."""
-    return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def booking(start: datetime, minutes: int = 30, **fields: Any) -> CalendarEvent:
-    values: dict[str, Any] = {
-        "uid": str(uuid4()),
-        "start": start,
-        "end": start + timedelta(minutes=minutes),
-        "time_zone": "Europe/Berlin",
-        "summary": "Intro: Bo",
-        "description": "Booked through Slotwise",
-        "attendee_name": "Bo Jensen",
-        "attendee_email": "bo@example.com",
-        "organizer_email": "ada@example.com",
-        "sequence": 1,
-        **fields,
-    }
-    return CalendarEvent(**values)
 
 
 def connect(

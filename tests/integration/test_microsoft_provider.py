@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -21,36 +20,15 @@ import requests
 from providers.base import AuthExpired, AuthRevoked, BusyInterval, CalendarEvent, RateLimited, Rejected, Unavailable
 from providers.microsoft import SEQUENCE_PROPERTY, UID_PROPERTY, MicrosoftCalendarProvider
 from providers.oauth import Tokens, TokenSession
+from tests.integration.calendar_events import berlin, utc
+from tests.integration.calendar_events import booking as _booking
 from tests.integration.provider_servers import MicrosoftServer
 
-BERLIN = ZoneInfo("Europe/Berlin")
 REDIRECT_URI = "http://testserver/calendars/oauth/microsoft"
 
 
-def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0, fold: int = 0) -> datetime:
-    """A wall-clock time in Berlin, as the UTC instant it is (`fold=1`: the second of a repeated hour)."""
-    return datetime(year, month, day, hour, minute, tzinfo=BERLIN, fold=fold).astimezone(UTC)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
 def booking(start: datetime, minutes: int = 30, **fields: Any) -> CalendarEvent:
-    values: dict[str, Any] = {
-        "uid": str(uuid4()),
-        "start": start,
-        "end": start + timedelta(minutes=minutes),
-        "time_zone": "Europe/Berlin",
-        "summary": "Intro: Bo",
-        "description": "Booked through Slotwise",
-        "attendee_name": "Bo Jensen",
-        "attendee_email": "bo@example.com",
-        "organizer_email": "ada@contoso.example",
-        "sequence": 1,
-        **fields,
-    }
-    return CalendarEvent(**values)
+    return _booking(start, minutes, **{"organizer_email": "ada@contoso.example", **fields})
 
 
 def connect(
