@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -59,19 +59,23 @@ def offered_by_date(query: SlotQuery) -> Offered:
     host's connected calendars, with each calendar's status."""
     first = datetime.combine(query.first_day, time(0), tzinfo=query.tz)
     after = datetime.combine(query.last_day + timedelta(days=1), time(0), tzinfo=query.tz)
-    app = get_app()
+    calendars: list[CalendarStatus] = []
+
+    def held(host_id: UUID, dates: list[date]) -> list[Reservation]:
+        """Our own holds and the outside calendars' busy times, over the host-local `dates`
+        (whole UTC days a day wider each side, which covers every zone)."""
+        start = datetime.combine(min(dates) - timedelta(days=1), time(0), tzinfo=UTC)
+        end = datetime.combine(max(dates) + timedelta(days=2), time(0), tzinfo=UTC)
+        busy, found = busy_for_host(host_id, start, end)
+        calendars.extend(found)
+        return [*holds(host_id, dates), *(_hold_of(interval) for interval in busy)]
+
     try:
-        host_id = app.event_type(query.event_type_id).host_id
+        offered = get_app().offered_slots(query.event_type_id, first, after, holds=held)
     except NotFound:
         raise InvalidValue.single("eventTypeId", "unknown event type") from None
-    busy, calendars = busy_for_host(host_id, first - timedelta(days=1), after + timedelta(days=1))
-    external = [_hold_of(interval) for interval in busy]
-
-    def held(host: UUID, dates: list[date]) -> list[Reservation]:
-        return [*holds(host, dates), *external]
-
     by_date: dict[str, list[str]] = defaultdict(list)
-    for slot in app.offered_slots(query.event_type_id, first, after, holds=held):
+    for slot in offered:
         local = slot.astimezone(query.tz)
         by_date[local.date().isoformat()].append(local.isoformat())
     return Offered(dict(by_date), calendars)

@@ -21,6 +21,7 @@ from uuid import UUID
 from django.conf import settings
 
 from providers.base import BusyInterval, ProviderError
+from providers.calendar_sync import provider_for
 from providers.effects import Deferred
 from providers.models import CalendarAccount
 from providers.resilience import key, redis
@@ -87,8 +88,6 @@ def busy_for_account(
 
 
 def _fetch(account: CalendarAccount, days: list[date]) -> dict[date, Day]:
-    from providers.calendar_sync import provider_for  # the adapters import this module's callers
-
     first = datetime.combine(days[0], datetime.min.time(), tzinfo=UTC)
     after = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     found = provider_for(account, timeout=settings.SLOTWISE_BUSY_TIMEOUT_SECONDS).busy_times(first, after)

@@ -119,9 +119,8 @@ def adapter_for(account: CalendarAccount, timeout: float | None = None) -> Calen
 
 
 def _keeper(account: CalendarAccount) -> Callable[[oauth.Tokens], None]:
-    def keep(tokens: oauth.Tokens) -> None:
-        if account.pk is not None:
-            CalendarAccount.objects.filter(id=account.id).update(secret=seal(tokens.to_dict()))
+    def keep(tokens: oauth.Tokens) -> None:  # an account not saved yet updates nothing
+        CalendarAccount.objects.filter(id=account.id).update(secret=seal(tokens.to_dict()))
 
     return keep
 

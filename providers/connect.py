@@ -27,6 +27,7 @@ from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue
 from providers import oauth, secrets
 from providers.base import ProviderError
+from providers.calendar_sync import adapter_for
 from providers.google import google_error
 from providers.http_errors import json_object
 from providers.microsoft import graph_error
@@ -138,8 +139,6 @@ def _json(provider: str, response: requests.Response) -> dict[str, Any]:
 
 def _check(account: CalendarAccount) -> None:
     """Free/busy must be readable before the calendar is relied on."""
-    from providers.calendar_sync import adapter_for
-
     now = timezone.now()
     try:
         adapter_for(account).busy_times(now, now + timedelta(hours=1))
