@@ -21,7 +21,7 @@ from projections.envelope import Envelope
 from providers import oauth, resilience
 from providers.base import AuthRevoked, BusyInterval, CalendarEvent, CalendarProvider, Rejected
 from providers.caldav import CalDavProvider
-from providers.effects import Deferred, Handler, RetryPolicy
+from providers.effects import Deferred, Handler, RetryPolicy, booking_of
 from providers.google import GoogleCalendarProvider
 from providers.microsoft import MicrosoftCalendarProvider
 from providers.models import CalendarAccount, SideEffect
@@ -34,7 +34,7 @@ BOOKING_EVENTS = ("booking.created", "booking.rescheduled", "booking.cancelled")
 
 def calendars_of(event: Envelope, cache: dict[str, Any]) -> Iterable[str]:
     """The host's connected calendars: one sync each. Read once per host per batch."""
-    host_id = UUID(event.data["hostId"]) if "hostId" in event.data else get_app().booking(event.aggregate_id).host_id
+    host_id = UUID(event.data["hostId"]) if "hostId" in event.data else booking_of(event, cache).host_id
     key = f"calendars/{host_id}"
     if key not in cache:
         accounts = CalendarAccount.objects.filter(host_id=host_id, disconnected_at__isnull=True)

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from booking.bootstrap import get_app
+from booking.domain.booking import Booking
 from projections.envelope import Envelope
 from providers.base import ProviderError
 from providers.models import SideEffect
@@ -60,6 +62,16 @@ class Handler:
     events: tuple[str, ...]
     targets: Callable[[Envelope, dict[str, Any]], Iterable[str]]  # (event, per-batch cache)
     policy: RetryPolicy
+
+
+def booking_of(event: Envelope, cache: dict[str, Any]) -> Booking:
+    """The booking an event is about, loaded once per dispatcher batch whichever handlers ask
+    (events after booking.created do not carry its host or organisation)."""
+    key = f"booking/{event.aggregate_id}"
+    if key not in cache:
+        cache[key] = get_app().booking(event.aggregate_id)
+    found: Booking = cache[key]
+    return found
 
 
 class Deferred(Exception):

@@ -9,9 +9,8 @@ from uuid import UUID
 
 from django.conf import settings
 
-from booking.bootstrap import get_app
 from projections.envelope import Envelope
-from providers.effects import Handler, RetryPolicy
+from providers.effects import Handler, RetryPolicy, booking_of
 from providers.webhooks.models import WebhookSubscription
 from providers.webhooks.subscriptions import EVENTS, wants
 
@@ -29,13 +28,9 @@ def subscribers_of(event: Envelope, cache: dict[str, Any]) -> Iterable[str]:
 
 
 def _organisation_of(event: Envelope, cache: dict[str, Any]) -> UUID:
-    """booking.created carries it; later events are looked up once per booking per batch."""
-    key = f"organisation-of/{event.aggregate_id}"
-    if key not in cache:
-        given = event.data.get("organisationId")
-        cache[key] = UUID(given) if given else get_app().booking(event.aggregate_id).organisation_id
-    found: UUID = cache[key]
-    return found
+    """booking.created carries it; later events take it from the booking (loaded once per batch)."""
+    given = event.data.get("organisationId")
+    return UUID(given) if given else booking_of(event, cache).organisation_id
 
 
 def policy() -> RetryPolicy:
