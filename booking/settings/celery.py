@@ -15,7 +15,8 @@ _queues = VAR_DIR / "celery"
 
 CELERY_BROKER_URL = _broker or "filesystem://"
 if not _broker:
-    (_queues / "out").mkdir(parents=True, exist_ok=True)
+    for folder in ("out", "control"):
+        (_queues / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {
         # a message a killed worker had taken comes back after this many seconds
@@ -23,7 +24,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "global_keyprefix": os.environ.get("SLOTWISE_CELERY_PREFIX", "slotwise:"),
     }
     if _broker.startswith("redis")
-    else {"data_folder_in": str(_queues / "out"), "data_folder_out": str(_queues / "out")}
+    else {
+        "data_folder_in": str(_queues / "out"),
+        "data_folder_out": str(_queues / "out"),
+        # kombu keeps its exchange tables in ./control unless told: the checkout's top level
+        "control_folder": str(_queues / "control"),
+    }
     if not _broker
     else {}
 )
