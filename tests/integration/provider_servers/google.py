@@ -53,6 +53,18 @@ FAULTS = {
 }
 
 
+# Google's token endpoint on PKCE (RFC 7636): each is a 400 `invalid_grant`
+PKCE_REFUSALS = {
+    "missing": "Missing code verifier.",
+    "mismatch": "Invalid code verifier.",
+    "unneeded": "code_verifier or verifier is not needed.",  # a verifier for a code asked for without a challenge
+}
+
+
+def pkce_error(reason: str) -> dict[str, Any]:
+    return {"error": "invalid_grant", "error_description": PKCE_REFUSALS[reason]}
+
+
 class GoogleServer(ContractServer):
     provider = "google"
     authorize_path = "/o/oauth2/v2/auth"
@@ -66,6 +78,7 @@ class GoogleServer(ContractServer):
                 default_scope=" ".join(SCOPES["google"]),
                 offline=lambda query, _: query.get("access_type") == "offline",
                 error_body=lambda error, description: {"error": error, "error_description": description},
+                pkce_error=pkce_error,
                 rotates_refresh_tokens=False,
                 lifetime=lifetime,
                 redirect_uris=redirect_uris,

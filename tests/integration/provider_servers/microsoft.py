@@ -56,6 +56,28 @@ FAULTS = {
 NOT_FOUND = ("ErrorItemNotFound", "The specified object was not found in the store.")
 
 
+# The Microsoft identity platform's token endpoint on PKCE (RFC 7636): a 400 `invalid_grant` with its
+# AADSTS code. A verifier sent for a code asked for without a challenge is not documented as refused.
+PKCE_REFUSALS = {
+    "missing": (
+        50148,
+        "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.",
+    ),
+    "mismatch": (501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."),
+}
+
+
+def pkce_error(reason: str) -> dict[str, Any] | None:
+    if reason not in PKCE_REFUSALS:
+        return None
+    code, description = PKCE_REFUSALS[reason]
+    return {
+        **token_error("invalid_grant", description),
+        "error_description": f"AADSTS{code}: {description}",
+        "error_codes": [code],
+    }
+
+
 class MicrosoftServer(ContractServer):
     provider = "microsoft"
     authorize_path = "/common/oauth2/v2.0/authorize"
@@ -71,6 +93,7 @@ class MicrosoftServer(ContractServer):
                 default_scope=" ".join(SCOPES["microsoft"]),
                 offline=lambda _, scopes: "offline_access" in scopes,
                 error_body=token_error,
+                pkce_error=pkce_error,
                 rotates_refresh_tokens=True,  # a refresh answers a new refresh token; the old one still works
                 lifetime=lifetime,
                 redirect_uris=redirect_uris,

@@ -5,11 +5,18 @@ The authorize endpoint checks the client and the redirect URI before anything el
 one gets an error page, never a redirect), then redirects with `code` and `state`. A code is
 good once, for ten minutes, with the redirect URI it was issued for. A refresh token comes only
 with offline access; revoking it ends the grant, its access tokens included (`invalid_grant`).
+
+PKCE (RFC 7636), optional for web clients as at both providers: a code asked for with a
+`code_challenge` (S256, or plain when no method is named) is redeemed only with the matching
+`code_verifier`; a missing or wrong one is `invalid_grant`, worded as the provider words it
+(`pkce_error`), which may also refuse a verifier sent for a code asked for without a challenge.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -21,6 +28,9 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from providers.oauth import Tokens
 from tests.integration.provider_servers.messages import Answer
+
+PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 §4.1, §4.2
+PKCE_METHODS = ("S256", "plain")
 
 
 @dataclass
@@ -38,6 +48,8 @@ class _Code:
     scopes: frozenset[str]
     offline: bool
     expires_at: float
+    challenge: str | None = None  # PKCE: what the token request's verifier must come to
+    challenge_method: str = "plain"
     used: bool = False
 
 
@@ -55,6 +67,7 @@ class AuthorizationServer:
         default_scope: str,
         offline: Callable[[dict[str, str], frozenset[str]], bool],
         error_body: Callable[[str, str], dict[str, Any]],
+        pkce_error: Callable[[str], dict[str, Any] | None],
         rotates_refresh_tokens: bool,
         lifetime: int = 3599,
         redirect_uris: Collection[str] | None = None,
@@ -63,6 +76,7 @@ class AuthorizationServer:
         self.default_scope = default_scope
         self.offline = offline  # whether an authorization request asked for a refresh token
         self.error_body = error_body  # the provider's shape of a token endpoint error
+        self.pkce_error = pkce_error  # its refusal for "missing", "mismatch", "unneeded" (None: no refusal)
         self.rotates_refresh_tokens = rotates_refresh_tokens
         self.lifetime = lifetime
         self.redirect_uris = set(redirect_uris) if redirect_uris is not None else None  # None: any http(s) URI
@@ -84,11 +98,21 @@ class AuthorizationServer:
         scopes = frozenset(query.get("scope", "").split())
         if not scopes:
             return _redirect(redirect_uri, error="invalid_request", error_description="Missing scope", state=state)
+        challenge, method = query.get("code_challenge"), query.get("code_challenge_method") or "plain"
+        if challenge is not None and method not in PKCE_METHODS:
+            return _redirect(
+                redirect_uri, error="invalid_request", error_description="Invalid code_challenge_method", state=state
+            )
+        if challenge is not None and not PKCE_VALUE.fullmatch(challenge):
+            return _redirect(
+                redirect_uri, error="invalid_request", error_description="Invalid code_challenge", state=state
+            )
         if self.deny_next:
             self.deny_next = False
             return _redirect(redirect_uri, error="access_denied", state=state)
         code = token_urlsafe(24)
-        self._codes[code] = _Code(redirect_uri, scopes, self.offline(query, scopes), time.time() + 600)
+        offline = self.offline(query, scopes)
+        self._codes[code] = _Code(redirect_uri, scopes, offline, time.time() + 600, challenge, method)
         return _redirect(redirect_uri, code=code, state=state, scope=" ".join(sorted(scopes)))
 
     def token(self, form: dict[str, str], authorization: str | None) -> Answer:
@@ -133,9 +157,26 @@ class AuthorizationServer:
             return self._error(400, "invalid_grant", "Malformed auth code.")
         if code.redirect_uri != form.get("redirect_uri"):
             return self._error(400, "invalid_grant", "The redirect_uri does not match the authorization request.")
+        refusal = self._pkce_refusal(code, form.get("code_verifier"))
+        if refusal is not None:
+            return Answer(400, refusal, {"Cache-Control": "no-store"})
         code.used = True
         grant = Grant(self.user, code.scopes)
         return self._tokens(grant, self._new_refresh_token(grant) if code.offline else None)
+
+    def _pkce_refusal(self, code: _Code, verifier: str | None) -> dict[str, Any] | None:
+        if code.challenge is None:
+            return self.pkce_error("unneeded") if verifier is not None else None
+        if not verifier:
+            return self._pkce_error("missing")
+        shown = _s256(verifier) if code.challenge_method == "S256" else verifier
+        if not PKCE_VALUE.fullmatch(verifier) or shown != code.challenge:
+            return self._pkce_error("mismatch")
+        return None
+
+    def _pkce_error(self, reason: str) -> dict[str, Any]:
+        """A verifier that is missing or wrong is always refused, in the provider's words if it has some."""
+        return self.pkce_error(reason) or self.error_body("invalid_grant", "PKCE verification failed.")
 
     def _refresh(self, form: dict[str, str]) -> Answer:
         grant = self._refresh_tokens.get(form.get("refresh_token", ""))
@@ -173,6 +214,12 @@ class AuthorizationServer:
 
     def _error(self, status: int, error: str, description: str) -> Answer:
         return Answer(status, self.error_body(error, description), {"Cache-Control": "no-store"})
+
+
+def _s256(verifier: str) -> str:
+    """RFC 7636 §4.2, written out here on purpose: the server must not share the client's code."""
+    digest = hashlib.sha256(verifier.encode("ascii", errors="replace")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 def _client_credentials(form: dict[str, str], authorization: str | None) -> tuple[str, str]:
