@@ -1,41 +1,43 @@
-"""Connecting a Google or Microsoft calendar: the OAuth 2.0 authorization-code flow.
+"""Connecting a Google or Microsoft calendar: the OAuth 2.0 authorization-code flow with PKCE,
+bound to the host's browser.
 
-1. `authorization(...)` gives the provider's consent URL. Its `state` is signed by this server
-   and names the organisation, the host and where to send the browser afterwards; it is good
-   for ten minutes. (A replayed callback fails anyway: a code is good once at the provider.)
-2. The provider sends the browser to our callback with `code` and `state`; `finish(...)`
-   checks the state, exchanges the code for tokens, finds the account's own calendar (and, for
-   Microsoft, the mailbox its free/busy is asked by), checks free/busy can be read, and keeps
-   the tokens sealed. Connecting the same account again replaces its tokens (a reconnect).
+1. `authorization(...)` (the API client, organisation key) starts a consent kept on this server
+   (providers.consents) with a fresh PKCE verifier, and gives a link to our own START_PATH; the
+   consent must be completed within ten minutes.
+2. `open_consent(...)`: the host's browser follows the link; it is bound to the consent (a cookie
+   only it holds) and sent on to the provider's consent page with the signed `state` and the
+   verifier's S256 challenge.
+3. The provider sends the browser to our callback with `code` and `state`; `finish(...)` checks the
+   state and that the same browser is back, exchanges the code (with the verifier) for tokens, uses
+   the consent up (a replayed callback finds nothing), finds the account's own calendar (and, for
+   Microsoft, the mailbox its free/busy is asked by), checks free/busy can be read, and keeps the
+   tokens sealed. Connecting the same account again replaces its tokens (a reconnect).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from secrets import token_urlsafe
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 import requests
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue
-from providers import oauth, secrets
+from providers import consents, oauth, pkce, secrets
 from providers.base import ProviderError
 from providers.calendar_sync import adapter_for
 from providers.google import google_error
 from providers.http_errors import json_object
 from providers.microsoft import graph_error
-from providers.models import CalendarAccount, SideEffect
+from providers.models import CalendarAccount, OAuthConsent, SideEffect
 
 OAUTH_PROVIDERS = ("google", "microsoft")
-STATE_SALT = "slotwise.calendars.connect"
-STATE_SECONDS = 600
+START_PATH = "/api/v1/calendars/oauth/start"
 CALLBACK_PATH = "/api/v1/calendars/oauth/callback"
 
 
@@ -50,7 +52,8 @@ class Consent:
 
 
 def authorization(organisation_id: UUID, host_id: UUID, provider: str, return_to: str | None) -> Consent:
-    """Where to send the host's browser to let Slotwise use one of their calendars."""
+    """Where to send the host's browser to let Slotwise use one of their calendars (a page of ours
+    that leads on to the provider's consent page)."""
     if provider not in OAUTH_PROVIDERS:
         raise InvalidValue.single("provider", "must be google or microsoft (CalDAV connects with a password)")
     if not oauth.configured(provider):
@@ -59,10 +62,23 @@ def authorization(organisation_id: UUID, host_id: UUID, provider: str, return_to
         urlsplit(return_to).scheme not in ("http", "https") or not urlsplit(return_to).netloc
     ):
         raise InvalidValue.single("returnTo", "must be an http(s) URL")
-    claims = {"o": str(organisation_id), "h": str(host_id), "p": provider, "r": return_to, "n": token_urlsafe(8)}
-    state = signing.dumps(claims, salt=STATE_SALT, compress=True)
-    expires = datetime.now(UTC) + timedelta(seconds=STATE_SECONDS)
-    return Consent(oauth.client_for(provider).authorization_url(state, callback_url()), expires)
+    consent = consents.issue(organisation_id, host_id, provider, return_to)
+    link = f"{settings.SLOTWISE_PUBLIC_URL}{START_PATH}?{urlencode({'consent': consent.pk})}"
+    return Consent(link, consent.expires_at)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    url: str  # the provider's consent page
+    browser: str  # the id the browser keeps in its cookie until the callback
+
+
+def open_consent(nonce: str | None, browser: str | None) -> Redirect:
+    """The host's browser at our link: bound to the consent, then on to the provider."""
+    opened = consents.open_in(nonce, browser)
+    challenge = pkce.code_challenge(opened.consent.code_verifier)
+    client = _client(opened.consent.provider)
+    return Redirect(client.authorization_url(opened.state, callback_url(), challenge), opened.browser)
 
 
 @dataclass(frozen=True)
@@ -71,24 +87,37 @@ class Connected:
     return_to: str | None
 
 
-def finish(code: str | None, state: str | None, error: str | None) -> Connected:
+def finish(code: str | None, state: str | None, error: str | None, browser: str | None) -> Connected:
     """The callback: tokens for the code, the account's calendar found and checked, kept sealed."""
-    claims = _claims(state)
+    consent = consents.pending(state, browser)
     if error:
         raise InvalidValue.single("error", f"the provider did not grant access: {error}")
     if not code:
         raise InvalidValue.single("code", "is required")
-    organisation_id, host_id, provider = UUID(claims["o"]), UUID(claims["h"]), str(claims["p"])
-    host = get_app().host(organisation_id, host_id)  # NotFound if it went away meanwhile
-    client = oauth.client_for(provider)
+    host = get_app().host(consent.organisation_id, consent.host_id)  # NotFound if it went away meanwhile
+    client = _client(consent.provider)
     try:
-        tokens = client.exchange_code(code, callback_url())
-        calendar_id, label = _identify(provider, oauth.TokenSession(client, tokens))
+        tokens = client.exchange_code(code, callback_url(), consent.code_verifier)
+        consents.use_up(consent)  # its code is redeemed: a replay of this callback finds nothing
+        calendar_id, label = _identify(consent.provider, oauth.TokenSession(client, tokens))
     except ProviderError as refused:
         raise InvalidValue.single("code", f"the provider refused it: {refused}") from None
+    return Connected(_keep(consent, host.id, calendar_id, label, tokens), consent.return_to)
+
+
+def _client(provider: str) -> oauth.OAuthClient:
+    if not oauth.configured(provider):  # switched off since the consent began
+        raise InvalidValue.single("provider", f"{provider} calendars are not enabled on this server")
+    return oauth.client_for(provider)
+
+
+def _keep(consent: OAuthConsent, host_id: UUID, calendar_id: str, label: str, tokens: oauth.Tokens) -> CalendarAccount:
+    """The host's account for this calendar, new or reconnected, with the tokens sealed."""
     account = CalendarAccount.objects.filter(
-        host_id=host.id, provider=provider, username=label, disconnected_at__isnull=True
-    ).first() or CalendarAccount(organisation_id=organisation_id, host_id=host.id, provider=provider, username=label)
+        host_id=host_id, provider=consent.provider, username=label, disconnected_at__isnull=True
+    ).first() or CalendarAccount(
+        organisation_id=consent.organisation_id, host_id=host_id, provider=consent.provider, username=label
+    )
     account.url, account.secret, account.auth_failed_at = calendar_id, secrets.seal(tokens.to_dict()), None
     _check(account)
     account.save()
@@ -96,19 +125,7 @@ def finish(code: str | None, state: str | None, error: str | None) -> Connected:
     SideEffect.objects.filter(handler="calendar.sync", target=str(account.id), state=SideEffect.FAILED).update(
         state=SideEffect.PENDING, attempts=0, not_before=None, enqueued_at=None, done_at=None
     )
-    return Connected(account, claims.get("r"))
-
-
-def _claims(state: str | None) -> dict[str, Any]:
-    if not state:
-        raise InvalidValue.single("state", "is required")
-    try:
-        found: dict[str, Any] = signing.loads(state, salt=STATE_SALT, max_age=STATE_SECONDS)
-    except signing.SignatureExpired:
-        raise InvalidValue.single("state", "has expired: start connecting again") from None
-    except signing.BadSignature:
-        raise InvalidValue.single("state", "was not issued by this server") from None
-    return found
+    return account
 
 
 def _identify(provider: str, session: oauth.TokenSession) -> tuple[str, str]:

@@ -27,6 +27,26 @@ class CalendarAccount(models.Model):
         indexes = [models.Index(fields=["host_id"], name="calendar_account_host")]
 
 
+class OAuthConsent(models.Model):
+    """A Google or Microsoft consent in progress, from `connect` until its callback (providers.consents).
+
+    It keeps here what must never travel through the browser: the PKCE verifier, and a hash of the
+    cookie of the one browser that opened the consent link. A callback uses it up (deleted)."""
+
+    id = models.CharField(primary_key=True, max_length=64)  # the consent nonce in the link we hand out
+    organisation_id = models.UUIDField()
+    host_id = models.UUIDField()
+    provider = models.CharField(max_length=16)  # google | microsoft
+    return_to = models.TextField(null=True)
+    code_verifier = models.CharField(max_length=128)
+    browser = models.CharField(max_length=64, blank=True, default="")  # sha256 of its cookie; "" until opened
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "provider_oauth_consent"
+        indexes = [models.Index(fields=["expires_at"], name="oauth_consent_expiry")]  # pruning
+
+
 class SideEffect(models.Model):
     """One thing an event asks of the outside world (e.g. put booking X on calendar Y).
 

@@ -1,5 +1,6 @@
 """OAuth 2.0, client side, for Google and Microsoft: the consent link, the code exchange and refresh,
-and the session that keeps an adapter's access token fresh.
+and the session that keeps an adapter's access token fresh. Both providers document PKCE for web
+applications (RFC 7636, S256); the consent link always carries a challenge and the exchange its verifier.
 
 Tokens are stored sealed (providers.secrets) as `Tokens.to_dict()`. A refresh token that the
 provider no longer honours (`invalid_grant`) is AuthRevoked: only the host connecting again helps,
@@ -18,6 +19,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 from django.conf import settings
 
+from providers import pkce
 from providers.base import AuthExpired, AuthRevoked, ProviderError, Rejected, Unavailable
 from providers.http_errors import error_for_status, json_object, retry_after_seconds
 
@@ -94,22 +96,27 @@ class OAuthClient:
             wanted.insert(0, "offline_access")  # without it Microsoft issues no refresh token
         return " ".join(wanted)
 
-    def authorization_url(self, state: str, redirect_uri: str) -> str:
-        """Where to send the host to consent; the provider comes back to `redirect_uri` with `code` and `state`."""
+    def authorization_url(self, state: str, redirect_uri: str, code_challenge: str) -> str:
+        """Where to send the host to consent; the provider comes back to `redirect_uri` with `code` and `state`.
+        `code_challenge` is the S256 challenge of the verifier the code exchange will show (providers.pkce)."""
         params = {
             "client_id": self.client_id,
             "redirect_uri": redirect_uri,
             "response_type": "code",
             "scope": self.scope(),
             "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": pkce.METHOD,
             **AUTHORIZE_EXTRAS.get(self.provider, {}),
         }
         joiner = "&" if urlsplit(self.authorize_url).query else "?"
         return f"{self.authorize_url}{joiner}{urlencode(params, quote_via=quote)}"
 
-    def exchange_code(self, code: str, redirect_uri: str) -> Tokens:
-        """The tokens for the code the provider returned after consent (usable once)."""
-        return self._grant({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri})
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> Tokens:
+        """The tokens for the code the provider returned after consent (usable once), shown with the
+        PKCE verifier whose challenge the consent link carried."""
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        return self._grant({**form, "code_verifier": code_verifier})
 
     def refresh(self, refresh_token: str) -> Tokens:
         """A new access token. Google keeps the refresh token; Microsoft may hand out a new one."""

@@ -1,6 +1,7 @@
 """A host's external calendars: connect (CalDAV with a password; Google and Microsoft through
-OAuth), list with their health, disconnect. Organisation key required, except on the OAuth
-callback, which the signed state authorises. Bookings then reach each connected calendar."""
+OAuth), list with their health, disconnect. Organisation key required, except on the OAuth start
+and callback, which the consent and the cookie of the browser that opened it authorise. Bookings
+then reach each connected calendar."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from ninja import Router
@@ -17,7 +19,7 @@ from booking.domain.errors import InvalidValue, NotFound
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.schemas import CalendarIn
-from providers import connect, resilience, secrets
+from providers import connect, consents, resilience, secrets
 from providers.base import ProviderError
 from providers.caldav import CalDavProvider
 from providers.models import CalendarAccount
@@ -74,12 +76,32 @@ def start_connecting(
     provider: str,
     returnTo: str | None = None,  # noqa: N803 - wire name
 ) -> HttpResponse:
-    """The provider's consent page for this host: send the host's browser there. The provider
-    then sends it to /api/v1/calendars/oauth/callback, which connects the calendar and, when
-    `returnTo` was given, sends the browser on there with `calendarId` (or `error`)."""
+    """A link for the host's browser (to /api/v1/calendars/oauth/start, which leads on to the
+    provider's consent page). The provider then sends the browser to /api/v1/calendars/oauth/callback,
+    which connects the calendar and, when `returnTo` was given (on an allowed origin), sends the
+    browser on there with `calendarId`."""
     host = get_app().host(request.auth, host_id)
     consent = connect.authorization(request.auth, host.id, provider, returnTo)
     return respond({"authorizationUrl": consent.url, "expiresAt": consent.expires_at.isoformat()})
+
+
+@router.get("/calendars/oauth/start", response={302: None, **r.problems(422)}, auth=None)
+def open_consent(request: HttpRequest, consent: str | None = None) -> HttpResponse:
+    """The host's browser starts here: it is bound to the consent (an HttpOnly cookie) and sent on
+    to the provider. Only the first browser to open a consent link may use it."""
+    opened = connect.open_consent(consent, request.COOKIES.get(browser_cookie()))
+    response = HttpResponseRedirect(opened.url)
+    response.set_cookie(
+        browser_cookie(),
+        opened.browser,
+        max_age=consents.STATE_SECONDS,
+        path="/",
+        secure=_over_tls(),
+        httponly=True,
+        samesite="Lax",  # sent on the provider's top-level redirect back to the callback
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get(
@@ -91,11 +113,21 @@ def start_connecting(
 def finish_connecting(
     request: HttpRequest, code: str | None = None, state: str | None = None, error: str | None = None
 ) -> HttpResponse:
-    """Where the provider sends the host back; the signed `state` stands for the organisation key."""
-    connected = connect.finish(code, state, error)
+    """Where the provider sends the host back; the signed `state`, with the cookie of the browser
+    that opened the consent, stands for the organisation key."""
+    connected = connect.finish(code, state, error, request.COOKIES.get(browser_cookie()))
     if connected.return_to:
         return HttpResponseRedirect(_with_query(connected.return_to, calendarId=str(connected.account.id)))
     return respond(calendar_json(connected.account), 201)
+
+
+def browser_cookie() -> str:
+    """The consent cookie's name: `__Host-` (Secure, whole host, no Domain) whenever served over TLS."""
+    return f"{'__Host-' if _over_tls() else ''}slotwise-oauth"
+
+
+def _over_tls() -> bool:
+    return str(settings.SLOTWISE_PUBLIC_URL).startswith("https://")
 
 
 def _with_query(url: str, **params: str) -> str:

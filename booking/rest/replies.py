@@ -217,7 +217,9 @@ class Calendar(Out):
 
 
 class Consent(Out):
-    authorization_url: str = Field(description="the provider's consent page; send the host's browser there")
+    authorization_url: str = Field(
+        description="send the host's browser there: a page of this API that leads on to the provider's consent page"
+    )
     expires_at: str = Field(description="the consent must be given before this time")
 
 

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import pytest
-import requests
 
 from booking.application import Slotwise
 from providers.calendar_sync import sync_booking
@@ -18,35 +17,14 @@ from providers.effects import perform
 from providers.models import CalendarAccount, SideEffect
 from providers.secrets import unseal
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
+from tests.integration.oauth_browser import callback, consent, use_provider
 
 SERVERS = ["google_server", "microsoft_server"]
 
 
 @pytest.fixture(params=SERVERS)
 def provider_server(request: pytest.FixtureRequest, settings: Any) -> Any:
-    server = request.getfixturevalue(request.param)
-    settings.SLOTWISE_OAUTH = {**settings.SLOTWISE_OAUTH, server.provider: server.oauth_settings()}
-    settings.SLOTWISE_PUBLIC_URL = "https://slotwise.example"
-    return server
-
-
-def _consent(api: Api, host: str, provider: str, **query: str) -> dict[str, list[str]]:
-    """Asks for the consent page, 'visits' it at the provider, and returns the callback's query."""
-    extra = "".join(f"&{k}={v}" for k, v in query.items())
-    reply = api.get(f"/hosts/{host}/calendars/{provider}/connect?{extra.lstrip('&')}")
-    assert reply.status == 200, reply.body
-    answer = requests.get(reply.data["authorizationUrl"], allow_redirects=False, timeout=5)
-    assert answer.status_code in (302, 303), answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == (
-        "https://slotwise.example/api/v1/calendars/oauth/callback"
-    )
-    return parse_qs(location.query)
-
-
-def _callback(public: Api, query: dict[str, list[str]]) -> Any:
-    params = "&".join(f"{k}={requests.utils.quote(v[0])}" for k, v in query.items())
-    return public.get(f"/calendars/oauth/callback?{params}")
+    return use_provider(settings, request.getfixturevalue(request.param))
 
 
 def test_a_host_connects_a_calendar_and_bookings_reach_it(
@@ -54,7 +32,7 @@ def test_a_host_connects_a_calendar_and_bookings_reach_it(
 ) -> None:
     host = make_host(api)
     event_type = make_event_type(api, host)
-    connected = _callback(public, _consent(api, host, provider_server.provider))
+    connected = callback(public, consent(api, public, host, provider_server.provider))
     assert connected.status == 201, connected.body
     calendar = connected.data
     label = "ada@example.com" if provider_server.provider == "google" else "ada@contoso.example"
@@ -83,8 +61,8 @@ def test_a_host_connects_a_calendar_and_bookings_reach_it(
 
 def test_the_browser_goes_back_where_the_client_asked(api: Api, public: Api, provider_server: Any) -> None:
     host = make_host(api)
-    query = _consent(api, host, provider_server.provider, returnTo="https://app.example/settings?tab=calendars")
-    answer = _callback(public, query)
+    query = consent(api, public, host, provider_server.provider, returnTo="https://app.example/settings?tab=calendars")
+    answer = callback(public, query)
     assert answer.status == 302
     back = urlsplit(answer.headers["Location"])
     assert (back.netloc, back.path) == ("app.example", "/settings")
@@ -95,7 +73,7 @@ def test_the_browser_goes_back_where_the_client_asked(api: Api, public: Api, pro
 
 def test_bad_callbacks_are_refused_and_connect_nothing(api: Api, public: Api, provider_server: Any) -> None:
     host = make_host(api)
-    query = _consent(api, host, provider_server.provider)
+    query = consent(api, public, host, provider_server.provider)
     tampered = {**query, "state": [query["state"][0][:-2] + "xx"]}
     cases = [
         ({"code": query["code"]}, "state"),
@@ -105,10 +83,10 @@ def test_bad_callbacks_are_refused_and_connect_nothing(api: Api, public: Api, pr
         ({"state": query["state"], "error": ["access_denied"]}, "error"),
     ]
     for params, field in cases:
-        reply = _callback(public, params)
+        reply = callback(public, params)
         assert (reply.status, reply.fields) == (422, [field]), (params, reply.body)
-    assert _callback(public, query).status == 201
-    assert _callback(public, query).fields == ["code"]  # a code is good once
+    assert callback(public, query).status == 201
+    assert callback(public, query).fields == ["state"]  # a consent is good once (and its code at the provider)
     assert CalendarAccount.objects.filter(host_id=host).count() == 1
 
 
@@ -123,11 +101,10 @@ def test_connecting_needs_a_configured_provider_and_the_organisation_key(api: Ap
 def test_withdrawn_access_shows_on_the_calendar_until_the_host_reconnects(
     app: Slotwise, api: Api, public: Api, google_server: Any, settings: Any
 ) -> None:
-    settings.SLOTWISE_OAUTH = {**settings.SLOTWISE_OAUTH, "google": google_server.oauth_settings()}
-    settings.SLOTWISE_PUBLIC_URL = "https://slotwise.example"
+    use_provider(settings, google_server)
     host = make_host(api)
     event_type = make_event_type(api, host)
-    calendar = _callback(public, _consent(api, host, "google")).data
+    calendar = callback(public, consent(api, public, host, "google")).data
     account = CalendarAccount.objects.get(id=calendar["id"])
     google_server.revoke(unseal(account.secret)["refresh_token"])
     google_server.expire_all_tokens()
@@ -144,7 +121,7 @@ def test_withdrawn_access_shows_on_the_calendar_until_the_host_reconnects(
 
     assert perform(effect.id, calendar_sync.HANDLER.policy, calendar_sync.run) == "failed"  # no point retrying
     assert api.get(f"/hosts/{host}/calendars").data[0]["status"] == "reconnect_required"
-    again = _callback(public, _consent(api, host, "google"))
+    again = callback(public, consent(api, public, host, "google"))
     assert again.status == 201 and again.data["id"] == calendar["id"]  # the same calendar, new tokens
     assert api.get(f"/hosts/{host}/calendars").data[0]["status"] == "connected"
     assert perform(effect.id, calendar_sync.HANDLER.policy, calendar_sync.run) == "upserted"  # due again

@@ -20,10 +20,13 @@ import requests
 from providers.base import AuthExpired, AuthRevoked, BusyInterval, RateLimited, Rejected, Unavailable
 from providers.google import GoogleCalendarProvider
 from providers.oauth import Tokens, TokenSession
+from providers.pkce import code_challenge, code_verifier
 from tests.integration.calendar_events import berlin, booking, utc
 from tests.integration.provider_servers import GoogleServer
 
 REDIRECT_URI = "http://testserver/calendars/oauth/google"
+VERIFIER = code_verifier()  # PKCE: the consent links below carry its challenge
+CHALLENGE = code_challenge(VERIFIER)
 
 
 def connect(
@@ -337,7 +340,7 @@ def test_a_wrong_client_secret_is_rejected_not_revoked(google_server: GoogleServ
 
 def test_the_authorization_code_flow_gives_tokens_that_work(google_server: GoogleServer) -> None:
     client = google_server.oauth_client()
-    url = client.authorization_url("st4te-1", REDIRECT_URI)
+    url = client.authorization_url("st4te-1", REDIRECT_URI, CHALLENGE)
     asked = parse_qs(urlsplit(url).query)
     assert (asked["access_type"], asked["prompt"], asked["response_type"]) == (["offline"], ["consent"], ["code"])
 
@@ -348,7 +351,7 @@ def test_the_authorization_code_flow_gives_tokens_that_work(google_server: Googl
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
     back = parse_qs(location.query)
     assert back["state"] == ["st4te-1"]
-    tokens = client.exchange_code(back["code"][0], REDIRECT_URI)
+    tokens = client.exchange_code(back["code"][0], REDIRECT_URI, VERIFIER)
     assert tokens.refresh_token and tokens.access_token
     assert "https://www.googleapis.com/auth/calendar.events" in tokens.scope.split()
     assert timedelta(minutes=55) < tokens.expires_at - datetime.now(UTC) <= timedelta(hours=1)
@@ -357,12 +360,12 @@ def test_the_authorization_code_flow_gives_tokens_that_work(google_server: Googl
 
 def test_a_code_is_good_once(google_server: GoogleServer) -> None:
     client = google_server.oauth_client()
-    consent = requests.get(client.authorization_url("s", REDIRECT_URI), allow_redirects=False, timeout=5)
+    consent = requests.get(client.authorization_url("s", REDIRECT_URI, CHALLENGE), allow_redirects=False, timeout=5)
     code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
-    client.exchange_code(code, REDIRECT_URI)
+    client.exchange_code(code, REDIRECT_URI, VERIFIER)
 
     with pytest.raises(AuthRevoked):
-        client.exchange_code(code, REDIRECT_URI)
+        client.exchange_code(code, REDIRECT_URI, VERIFIER)
 
 
 def test_tokens_survive_being_stored_and_read_back(google_server: GoogleServer) -> None:

@@ -20,11 +20,14 @@ import requests
 from providers.base import AuthExpired, AuthRevoked, BusyInterval, CalendarEvent, RateLimited, Rejected, Unavailable
 from providers.microsoft import SEQUENCE_PROPERTY, UID_PROPERTY, MicrosoftCalendarProvider
 from providers.oauth import Tokens, TokenSession
+from providers.pkce import code_challenge, code_verifier
 from tests.integration.calendar_events import berlin, utc
 from tests.integration.calendar_events import booking as _booking
 from tests.integration.provider_servers import MicrosoftServer
 
 REDIRECT_URI = "http://testserver/calendars/oauth/microsoft"
+VERIFIER = code_verifier()  # PKCE: the consent links below carry its challenge
+CHALLENGE = code_challenge(VERIFIER)
 
 
 def booking(start: datetime, minutes: int = 30, **fields: Any) -> CalendarEvent:
@@ -333,7 +336,7 @@ def test_a_revoked_grant_is_auth_revoked_and_not_retried(microsoft_server: Micro
 
 def test_the_authorization_code_flow_gives_tokens_that_work(microsoft_server: MicrosoftServer) -> None:
     client = microsoft_server.oauth_client()
-    url = client.authorization_url("st4te-2", REDIRECT_URI)
+    url = client.authorization_url("st4te-2", REDIRECT_URI, CHALLENGE)
     asked = parse_qs(urlsplit(url).query)
     assert "offline_access" in asked["scope"][0].split()
 
@@ -342,7 +345,7 @@ def test_the_authorization_code_flow_gives_tokens_that_work(microsoft_server: Mi
     assert consent.status_code == 302
     back = parse_qs(urlsplit(consent.headers["Location"]).query)
     assert back["state"] == ["st4te-2"]
-    tokens = client.exchange_code(back["code"][0], REDIRECT_URI)
+    tokens = client.exchange_code(back["code"][0], REDIRECT_URI, VERIFIER)
     assert tokens.refresh_token and tokens.access_token
     assert tokens.expires_at - datetime.now(UTC) > timedelta(minutes=55)
     assert connect(microsoft_server, tokens).busy_times(berlin(2026, 6, 1), berlin(2026, 6, 2)) == []
@@ -350,8 +353,8 @@ def test_the_authorization_code_flow_gives_tokens_that_work(microsoft_server: Mi
 
 def test_a_code_for_another_redirect_uri_is_refused(microsoft_server: MicrosoftServer) -> None:
     client = microsoft_server.oauth_client()
-    consent = requests.get(client.authorization_url("s", REDIRECT_URI), allow_redirects=False, timeout=5)
+    consent = requests.get(client.authorization_url("s", REDIRECT_URI, CHALLENGE), allow_redirects=False, timeout=5)
     code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
 
     with pytest.raises(AuthRevoked):
-        client.exchange_code(code, "http://testserver/somewhere-else")
+        client.exchange_code(code, "http://testserver/somewhere-else", VERIFIER)

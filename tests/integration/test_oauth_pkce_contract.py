@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
+from providers.base import AuthRevoked
 from providers.oauth import SCOPES
 
 REDIRECT_URI = "http://testserver/calendars/oauth/callback"
@@ -79,6 +80,22 @@ def test_a_code_asked_for_with_a_challenge_is_refused_with_another_verifier(serv
     assert answer.json()["error_description"].startswith(REFUSALS[server.provider]["mismatch"])
     # and the refusal did not use the code up: the right verifier still redeems it
     assert redeem(server, code, VERIFIER).status_code == 200
+
+
+def test_our_client_sees_a_wrong_verifier_as_a_refused_grant(server: Any) -> None:
+    code = consented(server, code_challenge=s256(VERIFIER), code_challenge_method="S256")["code"][0]
+
+    with pytest.raises(AuthRevoked, match="invalid_grant"):
+        server.oauth_client().exchange_code(code, REDIRECT_URI, OTHER_VERIFIER)
+
+
+def test_the_right_verifier_redeems_the_code_once(server: Any) -> None:
+    code = consented(server, code_challenge=s256(VERIFIER), code_challenge_method="S256")["code"][0]
+
+    tokens = server.oauth_client().exchange_code(code, REDIRECT_URI, VERIFIER)
+
+    assert tokens.access_token and tokens.refresh_token
+    assert redeem(server, code, VERIFIER).json()["error"] == "invalid_grant"  # a code is good once
 
 
 def test_a_plain_challenge_is_the_verifier_itself(server: Any) -> None:

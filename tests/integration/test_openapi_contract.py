@@ -54,6 +54,7 @@ def test_openapi_document_describes_every_route(public: Api) -> None:
         "/api/v1/hosts/{host_id}/calendars",
         "/api/v1/hosts/{host_id}/calendars/{calendar_id}",
         "/api/v1/hosts/{host_id}/calendars/{provider}/connect",
+        "/api/v1/calendars/oauth/start",
         "/api/v1/calendars/oauth/callback",
         "/api/v1/webhooks",
         "/api/v1/webhooks/{webhook_id}",

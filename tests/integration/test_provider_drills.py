@@ -158,12 +158,12 @@ def test_sustained_5xx_opens_the_breaker_and_a_probe_closes_it_after_recovery(
 def test_google_rate_limit_answers_are_retried_across_workers_and_leave_one_event_per_booking(
     app: Slotwise, api: Api, public: Api, google_server: Any, settings: Any
 ) -> None:
-    from tests.integration.test_calendar_oauth import _callback, _consent
+    from tests.integration.oauth_browser import callback, consent
 
     settings.SLOTWISE_OAUTH = {**settings.SLOTWISE_OAUTH, "google": google_server.oauth_settings()}
     settings.SLOTWISE_PUBLIC_URL = "https://slotwise.example"
     host, event_type = _open_host(api)
-    assert _callback(public, _consent(api, host, "google")).status == 201
+    assert callback(public, consent(api, public, host, "google")).status == 201
     uids = _book(app, event_type, 12)
     google_server.expire_all_tokens()  # the workers refresh first, each in its own process
     google_server.fail_next(20, 403, reason="rateLimitExceeded")  # Google's documented rate-limit answer

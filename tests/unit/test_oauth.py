@@ -18,9 +18,11 @@ from providers.google import event_id_for, event_resource
 from providers.http_errors import error_for_status, retry_after_seconds
 from providers.microsoft import wall_times
 from providers.oauth import SCOPES, OAuthClient, Tokens, client_for, configured
+from providers.pkce import code_challenge, code_verifier
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)
+CHALLENGE = code_challenge(code_verifier())
 
 
 def client(provider: str, scopes: tuple[str, ...] | None = None) -> OAuthClient:
@@ -70,7 +72,7 @@ def test_tokens_expire_within_the_margin_and_not_before() -> None:
 
 
 def test_the_google_consent_link_asks_for_offline_access_and_a_fresh_consent() -> None:
-    url = client("google").authorization_url("st&te", "https://slotwise.example/oauth/google?x=1")
+    url = client("google").authorization_url("st&te", "https://slotwise.example/oauth/google?x=1", CHALLENGE)
 
     asked = parse_qs(urlsplit(url).query)
     assert url.startswith("https://login.example/authorize?")
@@ -82,13 +84,27 @@ def test_the_google_consent_link_asks_for_offline_access_and_a_fresh_consent() -
 
 def test_the_microsoft_consent_link_always_asks_for_offline_access() -> None:
     url = client("microsoft", scopes=("https://graph.microsoft.com/Calendars.ReadWrite",)).authorization_url(
-        "s", "https://x.example/cb"
+        "s", "https://x.example/cb", CHALLENGE
     )
 
     asked = parse_qs(urlsplit(url).query)
     assert asked["scope"][0].split() == ["offline_access", "https://graph.microsoft.com/Calendars.ReadWrite"]
     assert asked["response_mode"] == ["query"]
     assert "access_type" not in asked
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_every_consent_link_carries_the_s256_challenge_and_never_the_verifier(provider: str) -> None:
+    # given a verifier kept on the server
+    verifier = code_verifier()
+
+    # when the consent link is made with its challenge
+    url = client(provider).authorization_url("s", "https://x.example/cb", code_challenge(verifier))
+
+    # then the provider is asked with the S256 challenge, and the verifier is nowhere in the link
+    asked = parse_qs(urlsplit(url).query)
+    assert (asked["code_challenge"], asked["code_challenge_method"]) == ([code_challenge(verifier)], ["S256"])
+    assert verifier not in url
 
 
 def test_a_provider_without_a_client_id_is_not_offered(settings: Any) -> None:

@@ -1,0 +1,59 @@
+"""The OAuth calendar connect as a host's browser goes through it: the API client asks for a link,
+the browser follows it to our start page (which leaves a cookie) and on to the provider's contract
+server, which sends it back to our callback. `Api` clients stand for browsers: each keeps its cookies."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import requests
+
+from tests.integration.conftest import Api
+
+PUBLIC_URL = "https://slotwise.example"
+START = f"{PUBLIC_URL}/api/v1/calendars/oauth/start"
+CALLBACK = f"{PUBLIC_URL}/api/v1/calendars/oauth/callback"
+
+
+def use_provider(settings: Any, server: Any) -> Any:
+    """Slotwise, served at PUBLIC_URL, connects calendars of this contract server."""
+    settings.SLOTWISE_OAUTH = {**settings.SLOTWISE_OAUTH, server.provider: server.oauth_settings()}
+    settings.SLOTWISE_PUBLIC_URL = PUBLIC_URL
+    return server
+
+
+def link(api: Api, host: str, provider: str, **query: str) -> str:
+    """The consent link the API client gets for the host's browser."""
+    extra = "&".join(f"{name}={quote(value, safe='')}" for name, value in query.items())
+    reply = api.get(f"/hosts/{host}/calendars/{provider}/connect?{extra}")
+    assert reply.status == 200, reply.body
+    return str(reply.data["authorizationUrl"])
+
+
+def open_link(browser: Api, url: str) -> Any:
+    """The browser follows the consent link to our start page; its raw answer (302 to the provider)."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == START
+    return browser.client.get(f"{parts.path}?{parts.query}")
+
+
+def at_provider(consent_page: str) -> dict[str, list[str]]:
+    """The user consents at the provider; the query it sends the browser back to our callback with."""
+    answer = requests.get(consent_page, allow_redirects=False, timeout=5)
+    assert answer.status_code in (302, 303), answer.text
+    location = urlsplit(answer.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
+    return parse_qs(location.query)
+
+
+def consent(api: Api, browser: Api, host: str, provider: str, **query: str) -> dict[str, list[str]]:
+    """Link, start page, consent: the callback query the provider hands this browser."""
+    opened = open_link(browser, link(api, host, provider, **query))
+    assert opened.status_code == 302, opened.content
+    return at_provider(opened["Location"])
+
+
+def callback(browser: Api, query: dict[str, list[str]]) -> Any:
+    params = "&".join(f"{name}={quote(values[0], safe='')}" for name, values in query.items())
+    return browser.get(f"/calendars/oauth/callback?{params}")

@@ -1,0 +1,169 @@
+"""Connecting a Google or Microsoft calendar cannot be hijacked: the code exchange proves PKCE, the
+callback is honoured only in the browser that opened the consent link and only once, and the link
+expires."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.utils import timezone
+
+from providers.models import CalendarAccount, OAuthConsent
+from providers.pkce import code_challenge
+from tests.integration.conftest import Api, make_host
+from tests.integration.oauth_browser import (
+    at_provider,
+    callback,
+    consent,
+    link,
+    open_link,
+    use_provider,
+)
+
+
+@pytest.fixture(params=["google_server", "microsoft_server"])
+def provider_server(request: pytest.FixtureRequest, settings: Any) -> Any:
+    return use_provider(settings, request.getfixturevalue(request.param))
+
+
+def the_consent() -> OAuthConsent:
+    found: OAuthConsent = OAuthConsent.objects.get()
+    return found
+
+
+# --- PKCE ------------------------------------------------------------------------------------------
+
+
+def test_the_provider_is_asked_with_the_s256_challenge_of_a_verifier_that_stays_on_the_server(
+    api: Api, public: Api, provider_server: Any
+) -> None:
+    # given the link the API client gets, followed by the host's browser to the provider
+    host = make_host(api)
+    url = link(api, host, provider_server.provider)
+    verifier = the_consent().code_verifier
+    opened = open_link(public, url)
+    back = at_provider(opened["Location"])
+
+    # then the provider was asked with the S256 challenge of the verifier kept on the server
+    asked = provider_server.requests(provider_server.authorize_path)[-1].query
+    assert (asked["code_challenge"], asked["code_challenge_method"]) == (code_challenge(verifier), "S256")
+    # and the verifier travelled nowhere the browser (or anyone watching it) could see
+    seen = [url, opened["Location"], back["state"][0], *(c.value for c in opened.cookies.values())]
+    assert not [place for place in seen if verifier in place]
+    # and the code exchange showed it: the provider, which checks it, gave tokens
+    assert callback(public, back).status == 201
+
+
+# --- bound to the browser ----------------------------------------------------------------------------
+
+
+def test_the_start_page_leaves_a_host_only_http_only_lax_cookie_over_tls(
+    api: Api, public: Api, google_server: Any, settings: Any
+) -> None:
+    use_provider(settings, google_server)
+    opened = open_link(public, link(api, make_host(api), "google"))
+
+    assert opened.status_code == 302
+    assert opened["Location"].startswith(google_server.authorize_url)
+    cookie = opened.cookies["__Host-slotwise-oauth"]
+    assert (cookie["secure"], cookie["httponly"], cookie["samesite"], cookie["path"]) == (True, True, "Lax", "/")
+    assert (cookie["domain"], cookie["max-age"]) == ("", 600)
+    assert opened["Cache-Control"] == "no-store"
+
+
+def test_without_tls_the_cookie_is_not_secure_and_has_no_host_prefix(
+    api: Api, public: Api, google_server: Any, settings: Any
+) -> None:
+    use_provider(settings, google_server)
+    settings.SLOTWISE_PUBLIC_URL = "http://127.0.0.1:8000"  # the embedded demo: a browser drops Secure cookies here
+    parts = urlsplit(link(api, make_host(api), "google"))
+    opened = public.client.get(f"{parts.path}?{parts.query}")
+
+    assert opened.status_code == 302
+    assert "__Host-slotwise-oauth" not in opened.cookies
+    assert (opened.cookies["slotwise-oauth"]["secure"], opened.cookies["slotwise-oauth"]["httponly"]) == ("", True)
+
+
+def test_a_callback_in_a_browser_without_the_cookie_is_refused_and_connects_nothing(
+    api: Api, public: Api, provider_server: Any
+) -> None:
+    # given the host's browser at the provider, and its callback URL caught by someone else
+    host = make_host(api)
+    query = consent(api, public, host, provider_server.provider)
+    stranger = Api()
+
+    # when the stranger's browser follows it
+    refused = callback(stranger, query)
+
+    # then it is refused, and nothing is connected
+    assert (refused.status, refused.fields) == (422, ["state"])
+    assert not CalendarAccount.objects.filter(host_id=host).exists()
+    # and the host's own browser can still finish
+    assert callback(public, query).status == 201
+
+
+def test_a_callback_in_a_browser_with_a_cookie_of_its_own_is_refused(
+    api: Api, public: Api, provider_server: Any
+) -> None:
+    # given a stranger's browser that holds a consent cookie of its own
+    host = make_host(api)
+    query = consent(api, public, host, provider_server.provider)
+    stranger = Api()
+    consent(api, stranger, make_host(api), provider_server.provider)
+
+    # when it follows the host's callback URL, then it is refused
+    assert callback(stranger, query).fields == ["state"]
+    assert not CalendarAccount.objects.filter(host_id=host).exists()
+
+
+def test_a_consent_link_belongs_to_the_first_browser_that_opens_it(api: Api, public: Api, provider_server: Any) -> None:
+    url = link(api, make_host(api), provider_server.provider)
+    assert open_link(public, url).status_code == 302
+
+    second = open_link(Api(), url)
+
+    assert second.status_code == 422
+    assert [e["field"] for e in second.json()["errors"]] == ["consent"]
+    assert open_link(public, url).status_code == 302  # the same browser again (a reload) is fine
+
+
+def test_a_callback_is_good_once_even_with_a_fresh_code_for_its_state(
+    api: Api, public: Api, provider_server: Any
+) -> None:
+    # given a host who went through the provider's consent page twice with the same link
+    host = make_host(api)
+    opened = open_link(public, link(api, host, provider_server.provider))
+    first, second = at_provider(opened["Location"]), at_provider(opened["Location"])
+    assert first["state"] == second["state"] and first["code"] != second["code"]
+    assert callback(public, first).status == 201
+
+    # when the state comes back again, with a code the provider would still honour
+    replayed = callback(public, second)
+
+    # then it is refused before the provider is asked, and one calendar is connected
+    assert (replayed.status, replayed.fields) == (422, ["state"])
+    assert len(provider_server.requests(provider_server.token_path)) == 1
+    assert CalendarAccount.objects.filter(host_id=host).count() == 1
+
+
+def test_a_consent_expires_after_ten_minutes(api: Api, public: Api, provider_server: Any) -> None:
+    host = make_host(api)
+    url = link(api, host, provider_server.provider)
+    assert the_consent().expires_at - timezone.now() <= timedelta(minutes=10)
+    query = at_provider(open_link(public, url)["Location"])
+
+    OAuthConsent.objects.update(expires_at=timezone.now() - timedelta(seconds=1))  # ten minutes later
+
+    assert callback(public, query).fields == ["state"]
+    late = open_link(public, url)
+    assert (late.status_code, [e["field"] for e in late.json()["errors"]]) == (422, ["consent"])
+    assert not CalendarAccount.objects.filter(host_id=host).exists()
+
+
+def test_a_consent_link_must_be_one_we_handed_out(db: None, public: Api, provider_server: Any) -> None:
+    for query in ("", "?consent=", "?consent=made-up"):
+        answer = public.get(f"/calendars/oauth/start{query}")
+        assert (answer.status, answer.fields) == (422, ["consent"]), query
