@@ -3,7 +3,7 @@ bound to the host's browser.
 
 1. `authorization(...)` (the API client, organisation key) starts a consent kept on this server
    (providers.consents) with a fresh PKCE verifier, and gives a link to our own START_PATH; the
-   consent must be completed within ten minutes.
+   consent must be completed within ten minutes. `returnTo` must be on an allowed origin.
 2. `open_consent(...)`: the host's browser follows the link; it is bound to the consent (a cookie
    only it holds) and sent on to the provider's consent page with the signed `state` and the
    verifier's S256 challenge.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 from uuid import UUID
 
 import requests
@@ -35,6 +35,7 @@ from providers.google import google_error
 from providers.http_errors import json_object
 from providers.microsoft import graph_error
 from providers.models import CalendarAccount, OAuthConsent, SideEffect
+from providers.return_to import checked_return_to
 
 OAUTH_PROVIDERS = ("google", "microsoft")
 START_PATH = "/api/v1/calendars/oauth/start"
@@ -58,11 +59,7 @@ def authorization(organisation_id: UUID, host_id: UUID, provider: str, return_to
         raise InvalidValue.single("provider", "must be google or microsoft (CalDAV connects with a password)")
     if not oauth.configured(provider):
         raise InvalidValue.single("provider", f"{provider} calendars are not enabled on this server")
-    if return_to is not None and (
-        urlsplit(return_to).scheme not in ("http", "https") or not urlsplit(return_to).netloc
-    ):
-        raise InvalidValue.single("returnTo", "must be an http(s) URL")
-    consent = consents.issue(organisation_id, host_id, provider, return_to)
+    consent = consents.issue(organisation_id, host_id, provider, checked_return_to(return_to))
     link = f"{settings.SLOTWISE_PUBLIC_URL}{START_PATH}?{urlencode({'consent': consent.pk})}"
     return Consent(link, consent.expires_at)
 

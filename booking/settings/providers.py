@@ -5,6 +5,9 @@ providers' public endpoints; tests and drills point them at local contract serve
 """
 
 import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 
 def _provider(name: str, authorize_url: str, token_endpoint: str, api_url: str) -> dict[str, str]:
@@ -40,3 +43,33 @@ SLOTWISE_PROVIDER_HTTP_TIMEOUT = float(os.environ.get("SLOTWISE_PROVIDER_HTTP_TI
 # Where this API is reached from outside: OAuth providers send hosts back to
 # <SLOTWISE_PUBLIC_URL>/api/v1/calendars/oauth/callback, which must be registered with each provider.
 SLOTWISE_PUBLIC_URL = os.environ.get("SLOTWISE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def return_origins(configured: str, public_url: str) -> tuple[str, ...]:
+    """The origins (scheme://host[:port]) a connected host's browser may be sent back to: the
+    comma-separated list given, else the origin of the public URL. Anything more than an origin
+    (a path, a query, userinfo) is a mistake in the setting, refused at start-up."""
+    given = tuple(origin.strip().removesuffix("/") for origin in configured.split(",") if origin.strip())
+    if not given:
+        public = urlsplit(public_url)
+        given = (f"{public.scheme}://{public.netloc}",)
+    for origin in given:
+        if not _is_origin(origin):
+            raise ImproperlyConfigured(
+                f"SLOTWISE_OAUTH_RETURN_ORIGINS: {origin!r} is not an origin (scheme://host[:port])"
+            )
+    return given
+
+
+def _is_origin(origin: str) -> bool:
+    parts = urlsplit(origin)
+    try:
+        parts.port  # noqa: B018 - a port out of range raises
+    except ValueError:
+        return False
+    plain = origin == f"{parts.scheme}://{parts.netloc}" and "@" not in parts.netloc
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and plain
+
+
+# Where `returnTo` at .../calendars/{provider}/connect may point: only these origins, compared exactly.
+SLOTWISE_OAUTH_RETURN_ORIGINS = return_origins(os.environ.get("SLOTWISE_OAUTH_RETURN_ORIGINS", ""), SLOTWISE_PUBLIC_URL)

@@ -14,12 +14,14 @@ from tests.integration.conftest import Api
 PUBLIC_URL = "https://slotwise.example"
 START = f"{PUBLIC_URL}/api/v1/calendars/oauth/start"
 CALLBACK = f"{PUBLIC_URL}/api/v1/calendars/oauth/callback"
+APP = "https://app.example"  # where the tests' client application lives (an allowed returnTo origin)
 
 
 def use_provider(settings: Any, server: Any) -> Any:
     """Slotwise, served at PUBLIC_URL, connects calendars of this contract server."""
     settings.SLOTWISE_OAUTH = {**settings.SLOTWISE_OAUTH, server.provider: server.oauth_settings()}
     settings.SLOTWISE_PUBLIC_URL = PUBLIC_URL
+    settings.SLOTWISE_OAUTH_RETURN_ORIGINS = (APP,)
     return server
 
 

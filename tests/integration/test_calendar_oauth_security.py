@@ -1,12 +1,12 @@
 """Connecting a Google or Microsoft calendar cannot be hijacked: the code exchange proves PKCE, the
-callback is honoured only in the browser that opened the consent link and only once, and the link
-expires."""
+callback is honoured only in the browser that opened the consent link and only once, the link
+expires, and `returnTo` never sends the browser off to a foreign origin."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -15,6 +15,7 @@ from providers.models import CalendarAccount, OAuthConsent
 from providers.pkce import code_challenge
 from tests.integration.conftest import Api, make_host
 from tests.integration.oauth_browser import (
+    APP,
     at_provider,
     callback,
     consent,
@@ -167,3 +168,68 @@ def test_a_consent_link_must_be_one_we_handed_out(db: None, public: Api, provide
     for query in ("", "?consent=", "?consent=made-up"):
         answer = public.get(f"/calendars/oauth/start{query}")
         assert (answer.status, answer.fields) == (422, ["consent"]), query
+
+
+# --- returnTo ------------------------------------------------------------------------------------
+
+
+HOSTILE_RETURN_TO = [
+    "https://evil.example/settings",
+    "javascript:alert(document.cookie)",
+    "JavaScript://app.example/%0aalert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "//evil.example/settings",
+    "///evil.example/",
+    "/settings",
+    "https://app.example@evil.example/",
+    "https://app.example:443@evil.example/",
+    "https://user:pass@app.example/",
+    "https://evil.example#@app.example/",
+    "https://evil.example\\@app.example/",
+    "https:\\\\evil.example\\settings",
+    "https:/\\evil.example/",
+    "https://app.example\\.evil.example/",
+    "https://app.example.evil.example/",
+    "https://evil.example/?next=https://app.example/",
+    "https://app.example./",
+    "http://app.example/",
+    "https://app.example:8443/",
+    "https://app.example:99999/",
+    "https://ap\tp.example/",
+    " https://app.example/",
+    "https://app.example/\r\nSet-Cookie:x=1",
+    "https://\u0430pp.example/",  # a Cyrillic a
+    "https://\uff41\uff50\uff50.example/",  # full-width letters, which browsers fold to ASCII
+    "https://xn--pp-7ka.example/",
+    "ftp://app.example/",
+    "https://app.example%2eevil.example/",
+    "",
+]
+
+
+@pytest.mark.parametrize("return_to", HOSTILE_RETURN_TO)
+def test_a_return_to_off_the_allowed_origins_is_refused(
+    api: Api, google_server: Any, settings: Any, return_to: str
+) -> None:
+    use_provider(settings, google_server)  # allowed: https://app.example only
+    host = make_host(api)
+
+    reply = api.get(f"/hosts/{host}/calendars/google/connect?returnTo={quote(return_to, safe='')}")
+
+    assert (reply.status, reply.fields) == (422, ["returnTo"]), reply.body
+    assert not OAuthConsent.objects.exists()
+
+
+@pytest.mark.parametrize("return_to", [f"{APP}/settings?tab=calendars", "HTTPS://APP.EXAMPLE:443/x", f"{APP}"])
+def test_a_return_to_on_an_allowed_origin_is_where_the_browser_goes_back(
+    api: Api, public: Api, google_server: Any, settings: Any, return_to: str
+) -> None:
+    use_provider(settings, google_server)
+    host = make_host(api)
+
+    answer = callback(public, consent(api, public, host, "google", returnTo=return_to))
+
+    assert answer.status == 302
+    back = urlsplit(answer.headers["Location"])
+    assert (back.scheme.lower(), back.netloc.lower().removesuffix(":443")) == ("https", "app.example")
+    assert CalendarAccount.objects.filter(id=parse_qs(back.query)["calendarId"][0], host_id=host).exists()
