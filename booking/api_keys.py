@@ -17,7 +17,7 @@ from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue
 from booking.models import ApiKey
 
-ORG_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ORG_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # matched whole: `$` lets a trailing newline in
 
 
 def _digest(key: str) -> str:
@@ -26,7 +26,7 @@ def _digest(key: str) -> str:
 
 def create_api_key(organisation_slug: str) -> str:
     """Registers the organisation if needed and returns a new key (the only time it is seen)."""
-    if not ORG_SLUG.match(organisation_slug) or len(organisation_slug) > 64:
+    if not ORG_SLUG.fullmatch(organisation_slug) or len(organisation_slug) > 64:
         raise InvalidValue.single("organisation", "must be lower-case letters, digits and single hyphens")
     organisation_id = get_app().register_organisation(organisation_slug)
     prefix = secrets.token_hex(4)

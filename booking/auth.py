@@ -20,7 +20,8 @@ def cancel_token(uid: UUID) -> str:
 
 
 def cancel_token_matches(uid: UUID, token: str) -> bool:
-    return hmac.compare_digest(cancel_token(uid), token)
+    # compare_digest refuses non-ASCII str; such a token is simply wrong
+    return token.isascii() and hmac.compare_digest(cancel_token(uid), token)
 
 
 class InvalidKey(Exception):

@@ -22,9 +22,9 @@ from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
-from booking.inputs import EMAIL
+from booking.inputs import email_problem, plain_text, text_problem
 
-_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
+_KEY = re.compile(r"[\x20-\x7e]{1,255}\Z")  # \Z, not $: "abc\n" is no key
 MAX_REASON = 500
 
 
@@ -45,13 +45,16 @@ class Key:
 
 
 def attendee_of(name: str, email: str, time_zone: str, field: str = "attendee") -> dict[str, str]:
+    """The attendee as a booking stores it, every bad field reported at once."""
     errors: list[tuple[str, str]] = []
-    if not 1 <= len(name.strip()) <= 200:
+    if problem := text_problem(name):
+        errors.append((f"{field}.name", problem))
+    elif not 1 <= len(name.strip()) <= 200:
         errors.append((f"{field}.name", "must be 1 to 200 characters"))
-    if len(email) > 254 or not EMAIL.match(email):
-        errors.append((f"{field}.email", "must be an email address"))
+    if problem := email_problem(email):
+        errors.append((f"{field}.email", problem))
     try:
-        zone(time_zone, f"{field}.time_zone")
+        zone(plain_text(time_zone, f"{field}.time_zone"), f"{field}.time_zone")
     except InvalidValue as e:
         errors.extend(e.errors)
     if errors:
@@ -94,6 +97,7 @@ def reschedule(caller: Caller, uid: UUID, start: datetime, key: Key) -> Outcome[
 def cancel(caller: Caller, uid: UUID, reason: str, key: Key) -> Outcome[Booking]:
     if len(reason) > MAX_REASON:
         raise InvalidValue.single("reason", f"must be at most {MAX_REASON} characters")
+    plain_text(reason, "reason", multiline=True)
     _, scope = authorised(caller, uid)
     idem = idempotency(scope, key, "booking.cancel", {"uid": str(uid), "reason": reason})
     return get_app().cancel_booking(uid, reason, idem)

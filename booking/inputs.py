@@ -1,4 +1,18 @@
-"""Parsing the values every API accepts, with errors that name the field."""
+"""Parsing the values every API accepts, with errors that name the field.
+
+One definition of each rule, used by REST (through `booking.rest.schemas`) and GraphQL alike:
+
+- Plain text (every single-line field): no control characters (U+0000-U+001F, U+007F-U+009F),
+  no line or paragraph separators (U+2028, U+2029), no lone surrogates. PostgreSQL cannot store
+  a NUL or a lone surrogate, and a line break in a name or an address ends up in email headers.
+- Free text (the multi-line cancel `reason`): the same, except that line feeds (U+000A) and tabs
+  (U+0009) are allowed. Carriage returns are not: one line break, one way.
+- Email addresses: plain ASCII, at most 254 characters, and valid to Django's email validator.
+- URLs (webhook and calendar addresses): plain ASCII without spaces, as RFC 3986 writes them.
+- Dates and instants: ASCII digits only, in the years 1900 to 2999 (`booking.domain.dates`).
+
+Patterns are matched whole (`fullmatch`): `$` would also accept a trailing newline.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +20,81 @@ import re
 from datetime import date, datetime
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from booking.domain.dates import FIRST_DAY, LAST_DAY
 from booking.domain.errors import InvalidValue
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Character classes as both Python's re and ECMA-262 (OpenAPI `pattern`) read them.
+_SINGLE_LINE_REFUSED = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_MULTI_LINE_REFUSED = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+_SURROGATES = r"\ud800-\udfff"  # only Python can hold them in a str; JSON's "\ud800" decodes to one
+_REFUSED_IN_LINE = re.compile(f"[{_SINGLE_LINE_REFUSED}{_SURROGATES}]")
+_REFUSED_IN_TEXT = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
+
+_YEAR = r"(?:19|2[0-9])[0-9]{2}"  # FIRST_DAY.year to LAST_DAY.year, so no arithmetic on a date overflows
+_DATE_SHAPE = rf"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+_INSTANT_SHAPE = (
+    rf"{_DATE_SHAPE}[Tt][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,6}})?(?:[Zz]|[+-][0-9]{{2}}:[0-9]{{2}})"
+)
+_UUID_SHAPE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_DATE = re.compile(_DATE_SHAPE)
+_INSTANT = re.compile(_INSTANT_SHAPE)
+_UUID = re.compile(_UUID_SHAPE)
+
+# The same rules as OpenAPI patterns (ECMA-262 reads `$` as the end of the text).
+PLAIN_TEXT_PATTERN = f"^[^{_SINGLE_LINE_REFUSED}]*$"
+FREE_TEXT_PATTERN = f"^[^{_MULTI_LINE_REFUSED}]*$"
+DATE_PATTERN = f"^{_DATE_SHAPE}$"
+INSTANT_PATTERN = f"^{_INSTANT_SHAPE}$"
+YEARS = f"{FIRST_DAY.year} to {LAST_DAY.year}"
+MAX_EMAIL = 254
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why `value` is not plain text (free text when `multiline`), or None when it is."""
+    found = (_REFUSED_IN_TEXT if multiline else _REFUSED_IN_LINE).search(value)
+    if found is None:
+        return None
+    allowed = "only line feeds and tabs are allowed" if multiline else "plain text on one line"
+    return f"must not contain U+{ord(found[0]):04X} ({allowed}: no control characters or lone surrogates)"
+
+
+def plain_text(value: str, field: str, *, multiline: bool = False) -> str:
+    """`value` itself when it is plain (or free) text, else InvalidValue naming `field`."""
+    problem = text_problem(value, multiline=multiline)
+    if problem is not None:
+        raise InvalidValue.single(field, problem)
+    return value
+
+
+def email_problem(value: str) -> str | None:
+    """Why `value` is not an email address we accept, or None when it is."""
+    if len(value) > MAX_EMAIL:
+        return f"must be at most {MAX_EMAIL} characters"
+    if not value.isascii() or text_problem(value) is not None:
+        return "must be an email address in plain ASCII, without spaces or control characters"
+    try:
+        validate_email(value)
+    except ValidationError:
+        return "must be an email address, e.g. ada@example.com"
+    return None
+
+
+def url_text_problem(value: str) -> str | None:
+    """Why `value` cannot be a URL as sent on the wire (RFC 3986: ASCII, no spaces), or None."""
+    if not value.isascii() or text_problem(value) is not None or " " in value:
+        return "must be a URL in plain ASCII, without spaces (write an international host as xn--...)"
+    return None
 
 
 def instant(value: str, field: str) -> datetime:
     """An RFC 3339 instant; it must carry an offset (a bare local time means nothing)."""
-    if not _RFC3339.match(value):
-        raise InvalidValue.single(field, "must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T09:00:00Z")
+    if not _INSTANT.fullmatch(value):
+        raise InvalidValue.single(
+            field, f"must be an RFC 3339 date-time with an offset in the years {YEARS}, e.g. 2026-12-01T09:00:00Z"
+        )
     try:
         return datetime.fromisoformat(value.upper())
     except ValueError:
@@ -24,8 +102,8 @@ def instant(value: str, field: str) -> datetime:
 
 
 def calendar_date(value: str | None, field: str) -> date:
-    if value is None or not _DATE.match(value):
-        raise InvalidValue.single(field, "must be a date as YYYY-MM-DD")
+    if value is None or not _DATE.fullmatch(value):
+        raise InvalidValue.single(field, f"must be a date as YYYY-MM-DD in the years {YEARS}")
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -42,7 +120,8 @@ def date_range(first: str | None, last: str | None) -> tuple[date | None, date |
 
 
 def uuid_of(value: str | None, field: str) -> UUID:
-    try:
-        return UUID(value or "")
-    except ValueError:
-        raise InvalidValue.single(field, "must be a UUID") from None
+    """A UUID in its canonical 8-4-4-4-12 hexadecimal form (UUID() alone also takes braces,
+    `urn:uuid:`, underscores and non-ASCII digits)."""
+    if value is None or not _UUID.fullmatch(value):
+        raise InvalidValue.single(field, "must be a UUID")
+    return UUID(value)

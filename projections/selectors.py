@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import time
 from collections.abc import Iterable
@@ -179,10 +180,23 @@ def encode_cursor(entry: AgendaEntry) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# An issued cursor is ~100 characters: base64 of ["<isoformat start>", "<uuid>"].
+MAX_CURSOR = 160
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    """Raises ValueError for anything this API did not issue."""
+    """Raises ValueError for anything this API did not issue: bounded before it is decoded,
+    strict base64url, then exactly two strings (an aware start and a UUID)."""
+    if len(cursor) > MAX_CURSOR:
+        raise ValueError("not a cursor this API issued")
     try:
-        start, uid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(start), UUID(uid)
-    except (ValueError, TypeError) as error:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        shape = json.loads(raw)
+        if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(part, str) for part in shape)):
+            raise ValueError("not a pair of strings")
+        start = datetime.fromisoformat(shape[0])
+        if start.tzinfo is None:
+            raise ValueError("a naive start")
+        return start, UUID(shape[1])
+    except (ValueError, TypeError, binascii.Error) as error:
         raise ValueError("not a cursor this API issued") from error

@@ -14,7 +14,7 @@ from booking.domain import ids
 from booking.domain.availability import SlotRules
 from booking.domain.errors import InvalidValue, SlugTaken
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # matched whole: `$` would let a trailing newline in
 
 # field -> (smallest, largest) allowed
 LIMITS: dict[str, tuple[int, int]] = {
@@ -49,7 +49,7 @@ def validate_settings(settings: Mapping[str, Any]) -> None:
     """Checks slug, title and numeric ranges of whichever settings are given."""
     errors: list[tuple[str, str]] = []
     slug, title = settings.get("slug"), settings.get("title")
-    if "slug" in settings and not (isinstance(slug, str) and SLUG.match(slug) and len(slug) <= 100):
+    if "slug" in settings and not (isinstance(slug, str) and SLUG.fullmatch(slug) and len(slug) <= 100):
         errors.append(("slug", "must be 1 to 100 lower-case letters, digits and single hyphens"))
     if "title" in settings and not (isinstance(title, str) and title.strip() and len(title) <= 200):
         errors.append(("title", "must be 1 to 200 characters"))

@@ -9,17 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from booking.domain.dates import FIRST_DAY, LAST_DAY, within
 from booking.domain.errors import InvalidValue
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MINUTES_PER_DAY = 24 * 60
-_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_HHMM = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")  # ASCII digits; matched whole
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Primitive = dict[str, list[list[str]]]
 
 
 def _minutes(text: object, field: str) -> int:
-    match = _HHMM.match(text) if isinstance(text, str) else None
+    match = _HHMM.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise InvalidValue.single(field, "must be a time as HH:MM")
     minutes = int(match[1]) * 60 + int(match[2])
@@ -138,7 +140,7 @@ class Schedule:
         for i, override in enumerate(overrides):
             day = _date(override.get("date"))
             if day is None:
-                errors.append((f"overrides[{i}].date", "must be a date as YYYY-MM-DD"))
+                errors.append((f"overrides[{i}].date", f"must be a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}"))
                 continue
             if day in parsed_overrides:
                 errors.append((f"overrides[{i}].date", "date appears twice"))
@@ -157,9 +159,11 @@ class Schedule:
 
 
 def _date(value: object) -> date | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    """The override's date, if it is a real one in the span callers may use."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if within(day) else None

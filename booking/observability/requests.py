@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from booking.observability.logging import request_id
 
 log = logging.getLogger("slotwise.request")
-_ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+_ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")  # matched whole: "id\n" would break the header
 
 
 class RequestLogMiddleware:
@@ -22,7 +22,7 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         supplied = request.headers.get("X-Request-ID", "")
-        rid = supplied if _ACCEPTABLE_ID.match(supplied) else uuid.uuid4().hex
+        rid = supplied if _ACCEPTABLE_ID.fullmatch(supplied) else uuid.uuid4().hex
         token = request_id.set(rid)
         started = time.perf_counter()
         try:

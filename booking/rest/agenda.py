@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from booking.domain.errors import InvalidValue
-from booking.inputs import date_range
+from booking.inputs import date_range, plain_text
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.reads import caught_up
@@ -53,6 +53,8 @@ def agenda(
         raise InvalidValue.single("status", "must be accepted or cancelled")
     if not 1 <= limit <= 200:
         raise InvalidValue.single("limit", "must be from 1 to 200")
+    if q is not None and len(plain_text(q, "q")) > 200:
+        raise InvalidValue.single("q", "must be at most 200 characters")
     caught_up(request, ("agenda",))
     try:
         entries, next_cursor = agenda_for(

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
-from pydantic import Field, StrictStr
+from pydantic import Field
 
 from booking.rest import replies as r
 from booking.rest.presenters import respond
-from booking.rest.schemas import Body
+from booking.rest.schemas import Body, PlainText, Url
 from providers.webhooks import subscriptions
 from providers.webhooks.models import WebhookSubscription
 
@@ -20,11 +20,11 @@ router = Router(tags=["webhooks"])
 
 
 class WebhookIn(Body):
-    url: StrictStr = Field(max_length=2000, description="http(s) URL that receives the POSTs")
-    events: list[StrictStr] = Field(
+    url: Url = Field(max_length=2000, description="http(s) URL that receives the POSTs")
+    events: list[PlainText] = Field(
         max_length=10, description="booking.created, booking.rescheduled, booking.cancelled, or * for all"
     )
-    secret: StrictStr | None = Field(
+    secret: PlainText | None = Field(
         default=None, description="16-256 characters; omitted = generated and returned once in this reply"
     )
 
