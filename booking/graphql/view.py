@@ -164,7 +164,7 @@ def _params(request: HttpRequest) -> dict[str, Any]:
 def _json(text: str, name: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to decode
         raise RequestError("malformed_json", f"{name} is not valid JSON", 400, False) from None
 
 

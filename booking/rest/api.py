@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -14,7 +14,8 @@ from booking.api_keys import organisation_for
 from booking.auth import InvalidKey
 from booking.domain.errors import DomainError
 from booking.rest import agenda, bookings, calendars, event_types, hosts, slots, webhooks
-from booking.rest.problems import camel_field, from_domain, problem
+from booking.rest.bodies import BodyRefused, JsonBodyParser
+from booking.rest.problems import PROBLEMS, camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
 
 log = logging.getLogger("slotwise.api")
@@ -39,8 +40,17 @@ class SlotwiseAPI(NinjaAPI):
                     body = content.get("application/json", {}).get("schema", {})
                     if body.get("$ref", "").endswith("/Problem"):
                         content["application/problem+json"] = content.pop("application/json")
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("415", _problem_response("unsupported_media_type"))
                 operation.setdefault("parameters", []).extend(_headers(path, method))
         return schema
+
+
+def _problem_response(code: str) -> dict[str, Any]:
+    return {
+        "description": PROBLEMS[code][1],
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 def _headers(path: str, method: str) -> list[dict[str, Any]]:
@@ -70,6 +80,8 @@ api = SlotwiseAPI(
     auth=OrganisationKey(),
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=Swagger(settings={"validatorUrl": None}),  # no badge fetched from the validator's site
+    parser=JsonBodyParser(),
     urls_namespace="api-v1",
 )
 for module in (hosts, event_types, slots, bookings, agenda, calendars, webhooks):
@@ -110,6 +122,8 @@ def view_behind(request: HttpRequest, exc: ViewBehind) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyRefused):  # ninja wraps what our parser raised
+        return problem(exc.__cause__.code, exc.__cause__.detail)
     if exc.status_code == 400:
         return problem("malformed_json", "the request body could not be parsed as JSON")
     if exc.status_code == 403:
