@@ -1,14 +1,18 @@
-"""Bad input gets the documented 4xx as problem+json, naming the field, and writes no event."""
+"""Bad input gets the documented 4xx as problem+json (or, over GraphQL, its typed error), naming
+the field, and writes nothing: no event, no side effect enqueued, no webhook, calendar or email row."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from booking.application import Slotwise
+from providers.models import CalendarAccount, SideEffect, WebhookDelivery, WebhookSubscription
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
+from tests.integration.graphql_support import BOOK, Gql
 from tests.support import events_in
 
 NINE = "2026-01-06T08:00:00Z"
@@ -30,7 +34,7 @@ class Case:
     method: str
     path: str
     body: Any = None
-    raw: str | None = None
+    raw: str | bytes | None = None
     headers: tuple[tuple[str, str], ...] = ()
     keyed: bool = True
     status: int = 422
@@ -40,6 +44,30 @@ class Case:
 
 def bk(**over: Any) -> dict[str, Any]:
     return {"eventTypeId": "{event_type}", "start": NINE, "attendee": attendee(), **over}
+
+
+def person(**over: Any) -> dict[str, Any]:
+    return bk(attendee={**attendee(), **over})
+
+
+def nested(depth: int) -> str:
+    """A JSON value nested `depth` arrays deep."""
+    return "[" * depth + "]" * depth
+
+
+def et(**over: Any) -> dict[str, Any]:
+    return {"hostId": "{host}", "slug": "b", "title": "B", "lengthInMinutes": 30, **over}
+
+
+def week(start: str = "09:00", end: str = "17:00", day: str = "monday") -> dict[str, Any]:
+    return {"weekly": {day: [{"start": start, "end": end}]}}
+
+
+TOKEN = (("X-Cancel-Token", "{token}"),)
+TEXT = (("Content-Type", "text/plain"),)
+HOOK = "https://hooks.example.com/slotwise"
+CAL = {"provider": "caldav", "url": "https://cal.example.com/ada/", "username": "ada", "password": "secret"}
+EMAIL_INJECTION = "bo@example.com\r\nBcc: eve@example.com"
 
 
 CASES = [
@@ -253,7 +281,583 @@ CASES = [
     ),
     Case("wrong method", "DELETE", "/hosts", status=405, code="method_not_allowed"),
     Case("unknown path", "GET", "/nothing-here", status=404, code="not_found"),
+    # hosts: control characters, separators, oddities of Unicode, addresses, media types
+    Case("host name with NUL", "POST", "/hosts", {**GOOD_HOST, "name": "Ada\x00"}, field="name"),
+    Case("host name with line separator", "POST", "/hosts", {**GOOD_HOST, "name": "Ada\u2028Eve"}, field="name"),
+    Case("host name only no-break space", "POST", "/hosts", {**GOOD_HOST, "name": "\u00a0"}, field="name"),
+    Case("host name lone surrogate", "POST", "/hosts", {**GOOD_HOST, "name": "\ud800"}, field="name"),
+    Case("host email trailing newline", "POST", "/hosts", {**GOOD_HOST, "email": "ada@example.com\n"}, field="email"),
+    Case("host email header injection", "POST", "/hosts", {**GOOD_HOST, "email": EMAIL_INJECTION}, field="email"),
+    Case(
+        "host email non-ascii local part",
+        "POST",
+        "/hosts",
+        {**GOOD_HOST, "email": "\u00e4da@example.com"},
+        field="email",
+    ),
+    Case("host zone with NUL", "POST", "/hosts", {**GOOD_HOST, "timeZone": "Europe/Berlin\x00"}, field="timeZone"),
+    Case(
+        "host body nested 30,000 deep",
+        "POST",
+        "/hosts",
+        raw=f'{{"name": {nested(30_000)}}}',
+        status=400,
+        code="malformed_json",
+    ),
+    Case(
+        "host body as text/plain", "POST", "/hosts", GOOD_HOST, headers=TEXT, status=415, code="unsupported_media_type"
+    ),
+    Case(
+        "host body as a form",
+        "POST",
+        "/hosts",
+        raw="name=Ada",
+        headers=(("Content-Type", "application/x-www-form-urlencoded"),),
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case(
+        "host body in latin-1",
+        "POST",
+        "/hosts",
+        GOOD_HOST,
+        headers=(("Content-Type", "application/json; charset=latin-1"),),
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case(
+        "host body not utf-8",
+        "POST",
+        "/hosts",
+        raw=b'{"name": "Ad\xe9", "email": "ada@example.com", "timeZone": "UTC"}',
+        status=400,
+        code="malformed_json",
+    ),
+    Case(
+        "host body in utf-16",
+        "POST",
+        "/hosts",
+        raw=json.dumps(GOOD_HOST).encode("utf-16"),
+        status=400,
+        code="malformed_json",
+    ),
+    Case(
+        "host body with a byte order mark",
+        "POST",
+        "/hosts",
+        raw="\ufeff" + json.dumps(GOOD_HOST),
+        status=400,
+        code="malformed_json",
+    ),
+    Case(
+        "idempotency key with CR/LF",
+        "POST",
+        "/hosts",
+        GOOD_HOST,
+        headers=(("Idempotency-Key", "k\r\nX-Injected: 1"),),
+        field="Idempotency-Key",
+    ),
+    # schedules
+    Case("weekday key with NUL", "PUT", "/hosts/{host}/schedule", {"weekly": {"monday\x00": [MON]}}),
+    Case(
+        "hour with trailing newline", "PUT", "/hosts/{host}/schedule", week("09:00\n"), field="weekly.monday[0].start"
+    ),
+    Case(
+        "hour in full-width digits",
+        "PUT",
+        "/hosts/{host}/schedule",
+        week("\uff10\uff19:00"),
+        field="weekly.monday[0].start",
+    ),
+    Case(
+        "hour in arabic-indic digits",
+        "PUT",
+        "/hosts/{host}/schedule",
+        week(end="\u0661\u0667:00"),
+        field="weekly.monday[0].end",
+    ),
+    Case(
+        "override in year 9999",
+        "PUT",
+        "/hosts/{host}/schedule",
+        {"weekly": {}, "overrides": [{"date": "9999-12-31", "intervals": []}]},
+        field="overrides[0].date",
+    ),
+    Case(
+        "override in full-width digits",
+        "PUT",
+        "/hosts/{host}/schedule",
+        {"weekly": {}, "overrides": [{"date": "\uff12\uff10\uff12\uff16-01-06", "intervals": []}]},
+        field="overrides[0].date",
+    ),
+    Case(
+        "schedule as text/plain",
+        "PUT",
+        "/hosts/{host}/schedule",
+        week(),
+        headers=TEXT,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case(
+        "schedule nested 25 deep",
+        "PUT",
+        "/hosts/{host}/schedule",
+        raw=f'{{"weekly": {{"monday": {nested(25)}}}}}',
+        status=400,
+        code="malformed_json",
+    ),
+    # event types
+    Case("slug with trailing newline", "POST", "/event-types", et(slug="intro\n"), field="slug"),
+    Case("slug in full-width letters", "POST", "/event-types", et(slug="\uff49\uff4e\uff54\uff52\uff4f"), field="slug"),
+    Case("title with NUL", "POST", "/event-types", et(title="Intro\x00"), field="title"),
+    Case("title with paragraph separator", "POST", "/event-types", et(title="Intro\u2029"), field="title"),
+    Case(
+        "length in arabic-indic digits",
+        "POST",
+        "/event-types",
+        et(lengthInMinutes="\u0663\u0660"),
+        field="lengthInMinutes",
+    ),
+    Case("length as a float", "POST", "/event-types", et(lengthInMinutes=30.0), field="lengthInMinutes"),
+    Case(
+        "length of 5,000 digits",
+        "POST",
+        "/event-types",
+        raw=json.dumps(et(lengthInMinutes=0)).replace('"lengthInMinutes": 0', '"lengthInMinutes": ' + "9" * 5000),
+        status=400,
+        code="malformed_json",
+    ),
+    Case(
+        "length beyond float range",
+        "POST",
+        "/event-types",
+        raw=json.dumps(et()).replace(": 30", ": 1e400"),
+        field="lengthInMinutes",
+    ),
+    Case(
+        "event type as text/plain",
+        "POST",
+        "/event-types",
+        et(),
+        headers=TEXT,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case("patched title with escape", "PATCH", "/event-types/{event_type}", {"title": "\x1b[31mred"}, field="title"),
+    Case("patched slug with newline", "PATCH", "/event-types/{event_type}", {"slug": "intro\n"}, field="slug"),
+    Case(
+        "patched buffer as superscript",
+        "PATCH",
+        "/event-types/{event_type}",
+        {"bufferBeforeMinutes": "\u00b2"},
+        field="bufferBeforeMinutes",
+    ),
+    Case(
+        "patch as text/plain",
+        "PATCH",
+        "/event-types/{event_type}",
+        {"title": "X"},
+        headers=TEXT,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    # bookings: the attendee
+    Case("attendee name with NUL", "POST", "/bookings", person(name="Bo\x00"), keyed=False, field="attendee.name"),
+    Case(
+        "attendee name lone surrogate", "POST", "/bookings", person(name="\udfff"), keyed=False, field="attendee.name"
+    ),
+    Case(
+        "attendee name with line separator",
+        "POST",
+        "/bookings",
+        person(name="Bo\u2028"),
+        keyed=False,
+        field="attendee.name",
+    ),
+    Case(
+        "attendee name only no-break space",
+        "POST",
+        "/bookings",
+        person(name="\u00a0\u00a0"),
+        keyed=False,
+        field="attendee.name",
+    ),
+    Case(
+        "attendee email trailing newline",
+        "POST",
+        "/bookings",
+        person(email="bo@example.com\n"),
+        keyed=False,
+        field="attendee.email",
+    ),
+    Case(
+        "attendee email header injection",
+        "POST",
+        "/bookings",
+        person(email=EMAIL_INJECTION),
+        keyed=False,
+        field="attendee.email",
+    ),
+    Case(
+        "attendee email non-ascii local part",
+        "POST",
+        "/bookings",
+        person(email="b\u00f6@example.com"),
+        keyed=False,
+        field="attendee.email",
+    ),
+    Case(
+        "attendee zone with NUL",
+        "POST",
+        "/bookings",
+        person(timeZone="UTC\x00"),
+        keyed=False,
+        field="attendee.timeZone",
+    ),
+    # bookings: the start
+    Case("start in year 9999", "POST", "/bookings", bk(start="9999-12-31T23:59:59Z"), keyed=False, field="start"),
+    Case(
+        "start in year 1 at +14:00",
+        "POST",
+        "/bookings",
+        bk(start="0001-01-01T00:00:00+14:00"),
+        keyed=False,
+        field="start",
+    ),
+    Case("start in year 0", "POST", "/bookings", bk(start="0000-01-01T00:00:00Z"), keyed=False, field="start"),
+    Case("start on a leap second", "POST", "/bookings", bk(start="2026-01-06T23:59:60Z"), keyed=False, field="start"),
+    Case(
+        "start in full-width digits",
+        "POST",
+        "/bookings",
+        bk(start="\uff12\uff10\uff12\uff16-01-06T08:00:00Z"),
+        keyed=False,
+        field="start",
+    ),
+    Case(
+        "start at offset +24:00", "POST", "/bookings", bk(start="2026-01-07T08:00:00+24:00"), keyed=False, field="start"
+    ),
+    Case("start with trailing newline", "POST", "/bookings", bk(start=NINE + "\n"), keyed=False, field="start"),
+    Case(
+        "start at +14:00, taken",
+        "POST",
+        "/bookings",
+        bk(start="2026-01-06T22:00:00+14:00"),
+        keyed=False,
+        status=409,
+        code="slot_unavailable",
+    ),
+    Case(
+        "start at -12:00, taken",
+        "POST",
+        "/bookings",
+        bk(start="2026-01-05T20:00:00-12:00"),
+        keyed=False,
+        status=409,
+        code="slot_unavailable",
+    ),
+    Case(
+        "start at +23:59, taken",
+        "POST",
+        "/bookings",
+        bk(start="2026-01-07T07:59:00+23:59"),
+        keyed=False,
+        status=409,
+        code="slot_unavailable",
+    ),
+    # bookings: the envelope
+    Case(
+        "booking as text/plain",
+        "POST",
+        "/bookings",
+        bk(),
+        headers=TEXT,
+        keyed=False,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case(
+        "booking without a media type",
+        "POST",
+        "/bookings",
+        bk(),
+        headers=(("Content-Type", ""),),
+        keyed=False,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case(
+        "booking nested 30,000 deep",
+        "POST",
+        "/bookings",
+        raw=f'{{"attendee": {nested(30_000)}}}',
+        keyed=False,
+        status=400,
+        code="malformed_json",
+    ),
+    Case(
+        "idempotency key with trailing newline",
+        "POST",
+        "/bookings",
+        bk(),
+        headers=(("Idempotency-Key", "abc\n"),),
+        keyed=False,
+        field="Idempotency-Key",
+    ),
+    # reschedule and cancel
+    Case(
+        "reschedule to year 9999",
+        "POST",
+        "/bookings/{booking}/reschedule",
+        {"start": "9999-12-31T23:59:59Z"},
+        headers=TOKEN,
+        keyed=False,
+        field="start",
+    ),
+    Case(
+        "reschedule to year 1",
+        "POST",
+        "/bookings/{booking}/reschedule",
+        {"start": "0001-01-01T00:00:00+14:00"},
+        headers=TOKEN,
+        keyed=False,
+        field="start",
+    ),
+    Case(
+        "reschedule start with NUL",
+        "POST",
+        "/bookings/{booking}/reschedule",
+        {"start": "\x00"},
+        headers=TOKEN,
+        keyed=False,
+        field="start",
+    ),
+    Case(
+        "reschedule with non-ascii token",
+        "POST",
+        "/bookings/{booking}/reschedule",
+        {"start": "2026-01-06T09:00:00Z"},
+        headers=(("X-Cancel-Token", "t\u00f6ken"),),
+        keyed=False,
+        status=404,
+        code="not_found",
+    ),
+    Case(
+        "reschedule with CR/LF in token",
+        "POST",
+        "/bookings/{booking}/reschedule",
+        {"start": "2026-01-06T09:00:00Z"},
+        headers=(("X-Cancel-Token", "{token}\r\nX-Injected: 1"),),
+        keyed=False,
+        status=404,
+        code="not_found",
+    ),
+    Case(
+        "reschedule as text/plain",
+        "POST",
+        "/bookings/{booking}/reschedule",
+        {"start": NINE},
+        headers=TOKEN + TEXT,
+        keyed=False,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    Case(
+        "reason with NUL",
+        "POST",
+        "/bookings/{booking}/cancel",
+        {"reason": "ill\x00"},
+        headers=TOKEN,
+        keyed=False,
+        field="reason",
+    ),
+    Case(
+        "reason with carriage return",
+        "POST",
+        "/bookings/{booking}/cancel",
+        {"reason": "ill\r\nsorry"},
+        headers=TOKEN,
+        keyed=False,
+        field="reason",
+    ),
+    Case(
+        "reason with line separator",
+        "POST",
+        "/bookings/{booking}/cancel",
+        {"reason": "ill\u2028"},
+        headers=TOKEN,
+        keyed=False,
+        field="reason",
+    ),
+    Case(
+        "reason over 500",
+        "POST",
+        "/bookings/{booking}/cancel",
+        {"reason": "\u0663" * 501},
+        headers=TOKEN,
+        keyed=False,
+        field="reason",
+    ),
+    Case(
+        "cancel with non-ascii token",
+        "POST",
+        "/bookings/{booking}/cancel",
+        {"reason": "ill"},
+        headers=(("X-Cancel-Token", "\u00e9"),),
+        keyed=False,
+        status=404,
+        code="not_found",
+    ),
+    Case(
+        "cancel as text/plain",
+        "POST",
+        "/bookings/{booking}/cancel",
+        {"reason": "x"},
+        headers=TOKEN + TEXT,
+        keyed=False,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    # webhooks
+    Case("webhook url with NUL", "POST", "/webhooks", {"url": HOOK + "\x00", "events": ["*"]}, field="url"),
+    Case(
+        "webhook url with full-width host",
+        "POST",
+        "/webhooks",
+        {"url": "https://exa\uff03mple.com/", "events": ["*"]},
+        field="url",
+    ),
+    Case(
+        "webhook event with newline",
+        "POST",
+        "/webhooks",
+        {"url": HOOK, "events": ["booking.created\n"]},
+        field="events[0]",
+    ),
+    Case(
+        "webhook secret with NUL",
+        "POST",
+        "/webhooks",
+        {"url": HOOK, "events": ["*"], "secret": "s" * 20 + "\x00"},
+        field="secret",
+    ),
+    Case(
+        "webhook as text/plain",
+        "POST",
+        "/webhooks",
+        {"url": HOOK, "events": ["*"]},
+        headers=TEXT,
+        status=415,
+        code="unsupported_media_type",
+    ),
+    # calendars
+    Case("calendar url with NUL", "POST", "/hosts/{host}/calendars", {**CAL, "url": CAL["url"] + "\x00"}, field="url"),
+    Case(
+        "calendar url with full-width host",
+        "POST",
+        "/hosts/{host}/calendars",
+        {**CAL, "url": "https://c\uff0eexample.com/"},
+        field="url",
+    ),
+    Case(
+        "calendar username with CR/LF",
+        "POST",
+        "/hosts/{host}/calendars",
+        {**CAL, "username": "ada\r\n"},
+        field="username",
+    ),
+    Case(
+        "calendar password with NUL", "POST", "/hosts/{host}/calendars", {**CAL, "password": "pw\x00"}, field="password"
+    ),
+    Case(
+        "calendar as text/plain",
+        "POST",
+        "/hosts/{host}/calendars",
+        CAL,
+        headers=TEXT,
+        status=415,
+        code="unsupported_media_type",
+    ),
 ]
+
+
+RESCHEDULE = """mutation($input: BookingRescheduleInput!) {
+  bookingReschedule(input: $input) { booking { uid } errors { field code message } }
+}"""
+CANCEL = """mutation($input: BookingCancelInput!) {
+  bookingCancel(input: $input) { booking { uid } errors { field code message } }
+}"""
+
+
+@dataclass(frozen=True)
+class GqlCase:
+    """A hostile GraphQL request: a mutation's input (or a raw body) and the refusal it must get."""
+
+    name: str
+    mutation: str = "bookingCreate"
+    input: dict[str, Any] = field(default_factory=dict)
+    raw: str | None = None
+    content_type: str = "application/json"
+    token: str | None = "{token}"
+    status: int = 200
+    code: str = "validation_error"
+    field: str | None = None  # a typed error of the payload; None: a request-level error
+
+
+def gbk(**over: Any) -> dict[str, Any]:
+    return {"eventTypeId": "{event_type}", "start": NINE, "attendee": attendee(), **over}
+
+
+def gperson(**over: Any) -> dict[str, Any]:
+    return gbk(attendee={**attendee(), **over})
+
+
+GQL_CASES = [
+    GqlCase("name with NUL", input=gperson(name="Bo\x00"), field="attendee.name"),
+    GqlCase("name lone surrogate", input=gperson(name="\ud800"), field="attendee.name"),
+    GqlCase("name with line separator", input=gperson(name="Bo\u2028"), field="attendee.name"),
+    GqlCase("email trailing newline", input=gperson(email="bo@example.com\n"), field="attendee.email"),
+    GqlCase("email header injection", input=gperson(email=EMAIL_INJECTION), field="attendee.email"),
+    GqlCase("email non-ascii local part", input=gperson(email="b\u00f6@example.com"), field="attendee.email"),
+    GqlCase("zone with NUL", input=gperson(timeZone="UTC\x00"), field="attendee.timeZone"),
+    GqlCase("start in year 9999", input=gbk(start="9999-12-31T23:59:59Z"), field="start"),
+    GqlCase("start in year 1 at +14:00", input=gbk(start="0001-01-01T00:00:00+14:00"), field="start"),
+    GqlCase("start in full-width digits", input=gbk(start="\uff12\uff10\uff12\uff16-01-06T08:00:00Z"), field="start"),
+    GqlCase("idempotency key with newline", input=gbk(idempotencyKey="abc\n"), field="idempotencyKey"),
+    GqlCase(
+        "event type id in full-width digits",
+        input=gbk(eventTypeId="\uff11" + "0" * 7 + "-0000-4000-8000-000000000000"),
+        field="eventTypeId",
+    ),
+    GqlCase(
+        "reschedule to year 9999",
+        "bookingReschedule",
+        {"uid": "{booking}", "start": "9999-12-31T23:59:59Z"},
+        field="start",
+    ),
+    GqlCase(
+        "reschedule with non-ascii token",
+        "bookingReschedule",
+        {"uid": "{booking}", "start": "2026-01-06T09:00:00Z"},
+        token="t\u00f6ken",
+        code="not_found",
+        field="uid",
+    ),
+    GqlCase("reason with NUL", "bookingCancel", {"uid": "{booking}", "reason": "ill\x00"}, field="reason"),
+    GqlCase("reason with carriage return", "bookingCancel", {"uid": "{booking}", "reason": "ill\r\n"}, field="reason"),
+    GqlCase(
+        "cancel with non-ascii token",
+        "bookingCancel",
+        {"uid": "{booking}"},
+        token="\u00e9",
+        code="not_found",
+        field="uid",
+    ),
+    GqlCase("body nested 30,000 deep", raw=f'{{"query": {nested(30_000)}}}', status=400, code="malformed_json"),
+    GqlCase("body as text/plain", input=gbk(), content_type="text/plain", status=415, code="unsupported_media_type"),
+]
+MUTATIONS = {"bookingCreate": BOOK, "bookingReschedule": RESCHEDULE, "bookingCancel": CANCEL}
 
 
 @pytest.fixture
@@ -265,6 +869,7 @@ def world(api: Api, public: Api) -> World:
 
 
 def _fill(value: Any, world: World) -> Any:
+    """The case's placeholders ({host}, {event_type}, {booking}, {token}) filled in."""
     if isinstance(value, str):
         return value.format(**vars(world))
     if isinstance(value, dict):
@@ -274,11 +879,17 @@ def _fill(value: Any, world: World) -> Any:
     return value
 
 
+def _written(app: Slotwise) -> tuple[int, ...]:
+    """Everything a request could leave behind: events, and rows of the outside world's ledger."""
+    ledger = (SideEffect, WebhookSubscription, WebhookDelivery, CalendarAccount)
+    return (events_in(app), *(model.objects.count() for model in ledger))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_request_is_refused_clearly_and_writes_nothing(
     case: Case, app: Slotwise, api: Api, public: Api, world: World
 ) -> None:
-    before = events_in(app)
+    before = _written(app)
     client = api if case.keyed else public
     reply = client.call(
         case.method,
@@ -293,8 +904,45 @@ def test_bad_request_is_refused_clearly_and_writes_nothing(
     assert reply.body["title"] and reply.body["detail"]
     if case.field is not None:
         assert case.field in [e["field"] for e in reply.body["errors"]], reply.body
-    assert events_in(app) == before
+    assert _written(app) == before
+
+
+@pytest.mark.parametrize("case", GQL_CASES, ids=[c.name for c in GQL_CASES])
+def test_bad_mutation_is_refused_with_its_code_and_writes_nothing(case: GqlCase, app: Slotwise, world: World) -> None:
+    before = _written(app)
+    gql = Gql(cancel_token=_fill(case.token, world) if case.token else None)
+    if case.raw is not None or case.content_type != "application/json":
+        body = case.raw or json.dumps(
+            {"query": MUTATIONS[case.mutation], "variables": {"input": _fill(case.input, world)}}
+        )
+        reply = gql.raw(body, content_type=case.content_type)
+    else:
+        reply = gql(MUTATIONS[case.mutation], {"input": _fill(case.input, world)})
+    assert reply.status == case.status, reply.body
+    if case.field is None:
+        assert reply.codes == [case.code], reply.body
+    else:
+        payload = reply.data[case.mutation]
+        assert payload["booking"] is None, reply.body
+        assert (case.field, case.code) in [(e["field"], e["code"]) for e in payload["errors"]], reply.body
+    assert _written(app) == before
+
+
+WRITES = {
+    ("POST", "/hosts"),
+    ("PUT", "/hosts/{host}/schedule"),
+    ("POST", "/event-types"),
+    ("PATCH", "/event-types/{event_type}"),
+    ("POST", "/bookings"),
+    ("POST", "/bookings/{booking}/reschedule"),
+    ("POST", "/bookings/{booking}/cancel"),
+    ("POST", "/webhooks"),
+    ("POST", "/hosts/{host}/calendars"),
+}
 
 
 def test_the_table_is_broad_enough() -> None:
-    assert len(CASES) >= 30
+    # at least 60 hostile REST requests, reaching every write endpoint of both APIs
+    assert len(CASES) >= 60
+    assert {(c.method, c.path) for c in CASES} >= WRITES
+    assert set(MUTATIONS) <= {c.mutation for c in GQL_CASES} and len(GQL_CASES) >= 15
