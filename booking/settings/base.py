@@ -54,6 +54,7 @@ X_FRAME_OPTIONS = "DENY"
 # the header it sets, e.g. SLOTWISE_PROXY_SSL_HEADER="X-Forwarded-Proto: https". Only set it
 # when the proxy always overwrites that header: a client could send it otherwise.
 _proxy_ssl_header = os.environ.get("SLOTWISE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER: tuple[str, str] | None = None
 if _proxy_ssl_header:
     _name, _, _value = _proxy_ssl_header.partition(":")
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip())
