@@ -128,6 +128,15 @@ CASES = [
         code="version_mismatch",
     ),
     Case(
+        "If-Match in arabic-indic digits",
+        "PUT",
+        "/hosts/{host}/schedule",
+        {"weekly": {}},
+        headers=(("If-Match", '"\u0662"'),),
+        status=412,
+        code="version_mismatch",
+    ),
+    Case(
         "length too short",
         "POST",
         "/event-types",
