@@ -82,7 +82,9 @@ class BatchingExecutionContext(DeferredExecutionContext):
         """The library's loop, with plain scalar fields answered inline (no path, no call)."""
         results: dict[str, Any] = {}
         unresolved = 0
-        future: Any = None  # made only when some field is still pending; callbacks run later
+        # Made with the first pending field, before its callback: a later field's non-null error
+        # abandons this loop, and the callbacks already registered still complete this future.
+        future: SyncFuture | None = None
         is_dict = isinstance(source_value, dict)
         for response_name, field_nodes, plain, item in self._plan(parent_type, fields):
             if plain is not None:
@@ -106,7 +108,7 @@ class BatchingExecutionContext(DeferredExecutionContext):
                     continue
                 results[response_name] = PENDING_FUTURE  # keeps the field order
 
-                def process_result(response_name: str, result: SyncFuture) -> None:
+                def process_result(response_name: str, result: SyncFuture, whole: SyncFuture) -> None:
                     nonlocal unresolved
                     awaited = result.result()
                     if awaited is not Undefined:
@@ -115,16 +117,15 @@ class BatchingExecutionContext(DeferredExecutionContext):
                         del results[response_name]
                     unresolved -= 1
                     if not unresolved:
-                        future.set_result(results)
+                        whole.set_result(results)
 
+                if future is None:
+                    future = SyncFuture()
                 unresolved += 1
-                result.add_done_callback(partial(process_result, response_name, result))
+                result.add_done_callback(partial(process_result, response_name, result, future))
             elif result is not Undefined:
                 results[response_name] = result
-        if not unresolved:
-            return results
-        future = SyncFuture()
-        return future
+        return results if future is None else future
 
     execute_fields = execute_fields_serially
 
