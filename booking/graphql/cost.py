@@ -4,7 +4,7 @@ Depth counts nested fields; aliases count fields renamed by the client (the usua
 multiply work). Cost: a scalar field is free; an object field costs its price (1 unless
 PRICES says more) plus its selections; a list field costs its price plus, for each item it
 may return (`first` or its default, LIST_SIZES), 1 plus the item's selections. Fragments are
-counted where they are spread.
+counted where they are spread (each measured once per document, however often it is spread).
 """
 
 from __future__ import annotations
@@ -55,50 +55,63 @@ class Measure:
 
 
 class _Walk:
+    """One measure of one operation. Each fragment is measured once and its measure reused
+    wherever it is spread, so the walk is linear in the document, not in its expansion."""
+
     def __init__(
         self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]
     ) -> None:
         self.schema, self.fragments, self.variables = schema, fragments, variables
-        self.aliases = 0
+        self._measured: dict[str, Measure] = {}
+        self._measuring: set[str] = set()
 
-    def selections(self, parent: str, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> tuple[int, int]:
-        """(depth, cost) of a selection set on the type named `parent`."""
+    def selections(self, parent: str, selection_set: SelectionSetNode | None) -> Measure:
+        """(depth, aliases, cost) of a selection set on the type named `parent`."""
         if selection_set is None:
-            return 0, 0
-        depth = cost = 0
+            return _NOTHING
+        depth = aliases = cost = 0
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
-                d, c = self.field(parent, node, seen)
+                m = self.field(parent, node)
             elif isinstance(node, InlineFragmentNode):
                 on = node.type_condition.name.value if node.type_condition else parent
-                d, c = self.selections(on, node.selection_set, seen)
-                d -= 1  # a fragment is not a level of its own
+                m = _flat(self.selections(on, node.selection_set))
             elif isinstance(node, FragmentSpreadNode):
-                name = node.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:  # validation reports both
-                    continue
-                d, c = self.selections(fragment.type_condition.name.value, fragment.selection_set, seen | {name})
-                d -= 1
+                m = _flat(self.fragment(node.name.value))
             else:
                 continue
-            depth, cost = max(depth, d + 1), cost + c
-        return depth, cost
+            depth, aliases, cost = max(depth, m.depth + 1), aliases + m.aliases, cost + m.cost
+        return Measure(depth=depth, aliases=aliases, cost=cost)
 
-    def field(self, parent: str, node: FieldNode, seen: frozenset[str]) -> tuple[int, int]:
+    def fragment(self, name: str) -> Measure:
+        """A fragment's measure, worked out the first time it is spread."""
+        found = self._measured.get(name)
+        if found is not None:
+            return found
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self._measuring:  # validation reports both
+            return _NOTHING
+        self._measuring.add(name)
+        measured = self.selections(fragment.type_condition.name.value, fragment.selection_set)
+        self._measuring.discard(name)
+        self._measured[name] = measured
+        return measured
+
+    def field(self, parent: str, node: FieldNode) -> Measure:
         name = node.name.value
-        if node.alias is not None:
-            self.aliases += 1
+        aliased = int(node.alias is not None)
         if name.startswith("__"):
-            return 0, 0
+            return Measure(depth=0, aliases=aliased, cost=0)
         key = f"{parent}.{name}"
         child_type, is_list = self._type_of(parent, name)
-        child_depth, child_cost = self.selections(child_type, node.selection_set, seen)
+        child = self.selections(child_type, node.selection_set)
+        aliases = aliased + child.aliases
         if node.selection_set is None:
-            return 0, PRICES.get(key, 0)
+            return Measure(depth=0, aliases=aliases, cost=PRICES.get(key, 0))
         if not is_list and key not in LIST_SIZES:  # a connection is sized where it is asked for
-            return child_depth, PRICES.get(key, 1) + child_cost
-        return child_depth, PRICES.get(key, 1) + self._size(key, node) * (1 + child_cost)
+            return Measure(depth=child.depth, aliases=aliases, cost=PRICES.get(key, 1) + child.cost)
+        cost = PRICES.get(key, 1) + self._size(key, node) * (1 + child.cost)
+        return Measure(depth=child.depth, aliases=aliases, cost=cost)
 
     def _size(self, key: str, node: FieldNode) -> int:
         bound = LIST_SIZES.get(key)
@@ -126,6 +139,14 @@ class _Walk:
         return str(of.name), is_list
 
 
+_NOTHING = Measure(depth=0, aliases=0, cost=0)
+
+
+def _flat(m: Measure) -> Measure:
+    """A fragment is not a level of its own."""
+    return Measure(depth=m.depth - 1, aliases=m.aliases, cost=m.cost)
+
+
 def measure(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
@@ -133,6 +154,4 @@ def measure(
     variables: dict[str, Any] | None,
 ) -> Measure:
     root = {"query": "Query", "mutation": "Mutation"}.get(operation.operation.value, "Subscription")
-    walk = _Walk(schema, fragments, variables or {})
-    depth, cost = walk.selections(root, operation.selection_set, frozenset())
-    return Measure(depth=depth, aliases=walk.aliases, cost=cost)
+    return _Walk(schema, fragments, variables or {}).selections(root, operation.selection_set)

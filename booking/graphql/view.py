@@ -2,8 +2,10 @@
 
 In order: the HTTP request must be well formed (else 400); a key, when sent, must be valid
 (else 401); the document comes from the request or from the persisted queries; it must be
-small enough, parse, validate (introspection off unless enabled), and stay under the depth,
-alias and cost limits; then it runs with batching data loaders and timed resolvers.
+small enough, parse, stay under the fragment-spread and expanded-field limits (before any
+work that grows with the expanded document), validate (introspection off unless enabled),
+and stay under the depth, alias and cost limits; then it runs with batching data loaders and
+timed resolvers.
 
 Status codes: a request that is not a GraphQL request at all is 400. For one that is, with
 `Accept: application/graphql-response+json` a response without `data` is 400 (4xx for auth);
@@ -45,6 +47,7 @@ from booking.graphql.context import Context
 from booking.graphql.cost import Measure, measure
 from booking.graphql.errors import from_domain
 from booking.graphql.execution import BatchingExecutionContext
+from booking.graphql.expansion import expansion
 from booking.graphql.schema import schema
 from booking.graphql.timing import time_resolvers
 from booking.observability.metrics import GRAPHQL_COST
@@ -225,6 +228,7 @@ def _prepare(params: dict[str, Any], method: str) -> Prepared:
             document = parse(query)
         except GraphQLError as error:
             raise RequestError("graphql_parse_failed", error.message, locations=_locations(error)) from None
+        _expansion_limits(document)
         rules = list(specified_rules) if introspection else [*specified_rules, DisableIntrospection]
         invalid = validate(schema.graphql_schema, document, rules, max_errors=20)
         if invalid:
@@ -242,6 +246,21 @@ def _prepare(params: dict[str, Any], method: str) -> Prepared:
         raise RequestError("method_not_allowed", "mutations are sent with POST", 405, False)
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return Prepared(document, operation, fragments)
+
+
+def _expansion_limits(document: DocumentNode) -> None:
+    """Refuses a document whose fragments would expand it past the limits, before validation
+    (whose rules, like our cost walk, work on the expanded shape)."""
+    most_spreads, most_fields = settings.SLOTWISE_GRAPHQL_MAX_FRAGMENT_SPREADS, settings.SLOTWISE_GRAPHQL_MAX_FIELDS
+    found = expansion(document, most_fields)
+    if found.spreads > most_spreads:
+        message = f"{found.spreads} fragment spreads is over {most_spreads}"
+        raise RequestError(
+            "too_many_fragment_spreads", message, fragmentSpreads=found.spreads, maxFragmentSpreads=most_spreads
+        )
+    if found.fields > most_fields:
+        message = f"the document expands to more than {most_fields} fields"
+        raise RequestError("too_many_fields", message, maxFields=most_fields)
 
 
 def _limits(prepared: Prepared, variables: dict[str, Any] | None) -> Measure:

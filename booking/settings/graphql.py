@@ -17,6 +17,10 @@ SLOTWISE_GRAPHQL_MAX_DEPTH = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_DEPTH", "1
 SLOTWISE_GRAPHQL_MAX_ALIASES = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_ALIASES", "30"))
 SLOTWISE_GRAPHQL_MAX_COST = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_COST", "5000"))
 SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES", str(20 * 1024)))
+# Checked right after parsing, before validation: fragments spreading fragments multiply a
+# document's size with each level. The introspection query has 8 spreads and expands to ~230 fields.
+SLOTWISE_GRAPHQL_MAX_FRAGMENT_SPREADS = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_FRAGMENT_SPREADS", "50"))
+SLOTWISE_GRAPHQL_MAX_FIELDS = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_FIELDS", "1000"))
 # How long an automatically persisted query (not an allow-listed one) is remembered.
 SLOTWISE_GRAPHQL_APQ_TTL = int(os.environ.get("SLOTWISE_GRAPHQL_APQ_TTL", str(24 * 3600)))
 
