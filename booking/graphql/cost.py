@@ -154,4 +154,15 @@ def measure(
     variables: dict[str, Any] | None,
 ) -> Measure:
     root = {"query": "Query", "mutation": "Mutation"}.get(operation.operation.value, "Subscription")
-    return _Walk(schema, fragments, variables or {}).selections(root, operation.selection_set)
+    return _Walk(schema, fragments, _with_defaults(operation, variables)).selections(root, operation.selection_set)
+
+
+def _with_defaults(operation: OperationDefinitionNode, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """The variables as the operation will run them: a variable not sent takes its default
+    (`query($n: Int = 100)`); one sent, even as null, keeps what was sent."""
+    found = dict(variables or {})
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in found and definition.default_value is not None:
+            found[name] = value_from_ast_untyped(definition.default_value)
+    return found
