@@ -57,23 +57,38 @@ class EventType(graphene.ObjectType):
 
 
 class Host(graphene.ObjectType):
-    """Someone whose time is booked, working in an IANA time zone."""
+    """Someone whose time is booked, working in an IANA time zone. Without the organisation's
+    key (an attendee's cancel token, a public booking) only the name and time zone show."""
 
     id = graphene.ID(required=True)
     name = graphene.String(required=True)
-    email = graphene.String(required=True)
+    email = graphene.String(required=True, description="Organisation key only.")
     time_zone = graphene.String(required=True)
     event_types = graphene.List(
         graphene.NonNull(EventType),
         required=True,
         first=graphene.Int(default_value=20, description=f"1 to {dl.MAX_RELATED}"),
+        description="Organisation key only.",
     )
 
     @staticmethod
     @per_item
+    def resolve_email(root: Any, info: graphene.ResolveInfo) -> str:
+        _organisation_only(root, info, "email")
+        return str(root.email)
+
+    @staticmethod
+    @per_item
     def resolve_event_types(root: Any, info: graphene.ResolveInfo, first: int) -> Any:
+        _organisation_only(root, info, "eventTypes")
         first_in_range(first, "first", dl.MAX_RELATED)
         return dl.EventTypesByHostLoader.of(info.context).load((root.id, first))
+
+
+def _organisation_only(host: Any, info: graphene.ResolveInfo, field: str) -> None:
+    """A host's contact and other event types are the organisation's, not the attendee's."""
+    if info.context.organisation != host.organisation_id:
+        raise refusal("forbidden", f"a host's {field} needs the organisation's key", field)
 
 
 @dataclass(frozen=True)
