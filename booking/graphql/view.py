@@ -48,6 +48,7 @@ from booking.graphql.cost import Measure, measure
 from booking.graphql.errors import from_domain
 from booking.graphql.execution import BatchingExecutionContext
 from booking.graphql.expansion import expansion
+from booking.graphql.nesting import deeper_than
 from booking.graphql.schema import schema
 from booking.graphql.timing import time_resolvers
 from booking.observability.metrics import GRAPHQL_COST
@@ -165,6 +166,9 @@ def _params(request: HttpRequest) -> dict[str, Any]:
 
 
 def _json(text: str, name: str) -> Any:
+    most = settings.SLOTWISE_GRAPHQL_MAX_JSON_DEPTH
+    if deeper_than(text, most):  # before json.loads, which recurses once per level
+        raise RequestError("json_too_deep", f"{name} nests arrays and objects more than {most} deep", 400, False)
     try:
         return json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply to decode
