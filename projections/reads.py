@@ -10,7 +10,7 @@ from uuid import UUID
 from django.conf import settings
 
 from booking.domain.availability import Reservation
-from projections import selectors
+from projections import read_waits, selectors
 from projections.elastic import selectors as es_selectors
 from projections.elastic.client import client
 from projections.models import AgendaEntry, AgendaEventType, AgendaHost
@@ -25,9 +25,18 @@ def position_key(view: str) -> str:
     return f"{view}@elasticsearch" if _elasticsearch() else view
 
 
-def caught_up(views: tuple[str, ...], position: int, timeout: float = 2.0) -> bool:
-    """Read-your-writes: waits (bounded) until the serving store's views have applied `position`."""
-    return selectors.wait_for([position_key(v) for v in views], position, timeout)
+def caught_up(views: tuple[str, ...], position: int, timeout: float | None = None) -> bool:
+    """Read-your-writes: waits (at most `timeout`, SLOTWISE_READ_WAIT_SECONDS by default) until
+    the serving store's views have applied `position`. Views already there answer at once; a
+    read that would wait while SLOTWISE_MAX_WAITING_READS others do raises TooManyWaiting."""
+    names = [position_key(v) for v in views]
+    if selectors.wait_for(names, position, 0):
+        return True
+    wait = settings.SLOTWISE_READ_WAIT_SECONDS if timeout is None else timeout
+    if wait <= 0:
+        return False
+    with read_waits.slot(settings.SLOTWISE_MAX_WAITING_READS):
+        return selectors.wait_for(names, position, wait)
 
 
 def agenda_for(organisation_id: UUID, **filters: Any) -> tuple[list[AgendaEntry], str | None]:

@@ -1,4 +1,4 @@
-"""What every resolver of one request shares: the caller and the request's data loaders."""
+"""What every resolver of one request shares: the caller, the request's data loaders and its waits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from uuid import UUID
 from django.http import HttpRequest
 
 from booking.bookings import Caller
+from booking.graphql.read_waits import ReadWaits
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Context:
     organisation: UUID | None  # from a valid Bearer key
     cancel_token: str | None
     loaders: dict[str, Any] = field(default_factory=dict)
+    waits: ReadWaits = field(default_factory=ReadWaits)  # minPosition: one deadline per request
 
     @property
     def caller(self) -> Caller:

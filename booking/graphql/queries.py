@@ -15,6 +15,7 @@ from booking.graphql.context import Context
 from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
 from booking.graphql.lookahead import asks_for
+from booking.graphql.read_waits import caught_up
 from booking.inputs import date_range, uuid_of
 from booking.slots import offered_by_date, slot_query
 from projections import reads
@@ -24,7 +25,9 @@ MAX_PAGE = 100
 
 
 def _min_position() -> graphene.BigInt:
-    return graphene.BigInt(description="Wait (up to 2 s) until the views have applied this position (from a write)")
+    return graphene.BigInt(
+        description="Wait (up to 2 s per request) until the views have applied this position (from a write)"
+    )
 
 
 class BookingQueries(graphene.ObjectType):
@@ -99,7 +102,7 @@ class BookingQueries(graphene.ObjectType):
         min_position: int | None = None,
     ) -> list[dict[str, Any]]:
         query = slot_query(event_type_id, start, end, time_zone)
-        _caught_up(("availability",), min_position)
+        caught_up(info.context.waits, ("availability",), min_position)
         return [
             {"date": day, "slots": [{"start": s} for s in starts]}
             for day, starts in offered_by_date(query).by_date.items()
@@ -109,7 +112,7 @@ class BookingQueries(graphene.ObjectType):
     def resolve_booking(root: None, info: graphene.ResolveInfo, uid: str, min_position: int | None = None) -> Any:
         context: Context = info.context
         booking_uid = uuid_of(uid, "uid")
-        _caught_up(("agenda",), min_position)
+        caught_up(info.context.waits, ("agenda",), min_position)
         found = reads.entries_by_uids([booking_uid]).get(booking_uid)
         if found is not None and found.organisation_id == context.organisation:
             return found
@@ -133,7 +136,7 @@ class BookingQueries(graphene.ObjectType):
         organisation = _organisation(info.context)
         first_in_range(first, "first", MAX_PAGE)
         first_day, last_day = date_range(from_, to)
-        _caught_up(("agenda",), min_position)
+        caught_up(info.context.waits, ("agenda",), min_position)
         try:
             entries, next_cursor = reads.agenda_for(
                 organisation,
@@ -165,7 +168,7 @@ class BookingQueries(graphene.ObjectType):
     ) -> list[dict[str, Any]]:
         organisation = _organisation(info.context)
         first_day, last_day = date_range(from_, to)
-        _caught_up(("agenda",), min_position)
+        caught_up(info.context.waits, ("agenda",), min_position)
         rows = reads.agenda_stats(
             organisation,
             _value(group_by),
@@ -193,12 +196,3 @@ def _organisation(context: Context) -> UUID:
     if context.organisation is None:
         raise refusal("unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
     return context.organisation
-
-
-def _caught_up(views: tuple[str, ...], position: int | None) -> None:
-    if position is None:
-        return
-    if position < 0:
-        raise InvalidValue.single("minPosition", "must be a whole number (a meta position from a write)")
-    if not reads.caught_up(views, position):
-        raise refusal("not_caught_up", f"the views have not reached position {position} yet; retry", retryAfter=1)

@@ -9,8 +9,10 @@ timed resolvers.
 
 Status codes: a request that is not a GraphQL request at all is 400. For one that is, with
 `Accept: application/graphql-response+json` a response without `data` is 400 (4xx for auth);
-with plain `application/json` (the legacy default) it is 200 and the errors say why. Every
-error carries `extensions.code`; every measured response reports its cost in `extensions`.
+with plain `application/json` (the legacy default) it is 200 and the errors say why. A read
+refused because too many reads already wait for the views is 503 with Retry-After whatever
+the media type, as in REST. Every error carries `extensions.code`; every measured response
+reports its cost in `extensions`.
 """
 
 from __future__ import annotations
@@ -119,6 +121,11 @@ class GraphQLView(View):
         GRAPHQL_COST.observe(measured.cost)
         cost = {"cost": {"requested": measured.cost, "maximum": settings.SLOTWISE_GRAPHQL_MAX_COST}}
         errors = [_format(e) for e in result.errors or ()]
+        busy = [e for e in errors if e.get("extensions", {}).get("code") == "too_many_waiting"]
+        if busy:  # load shed: the whole request is refused, as REST's is, so the client retries later
+            response = _respond({"errors": busy[:1], "extensions": cost}, 503, media)
+            response["Retry-After"] = str(busy[0]["extensions"]["retryAfter"])
+            return response
         if result.data is None and errors and not any(e.get("path") for e in errors):
             for e in errors:  # variables that do not fit their types: nothing ran
                 e.setdefault("extensions", {}).setdefault("code", "invalid_variables")

@@ -17,6 +17,7 @@ from booking.rest import agenda, bookings, calendars, event_types, hosts, slots,
 from booking.rest.bodies import BodyRefused, JsonBodyParser
 from booking.rest.problems import PROBLEMS, camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
+from projections.read_waits import TooManyWaiting
 
 log = logging.getLogger("slotwise.api")
 
@@ -118,6 +119,11 @@ def view_behind(request: HttpRequest, exc: ViewBehind) -> HttpResponse:
         f"the views have not reached position {exc.position} yet; retry shortly",
         headers={"Retry-After": "1"},
     )
+
+
+@api.exception_handler(TooManyWaiting)
+def too_many_waiting(request: HttpRequest, exc: TooManyWaiting) -> HttpResponse:
+    return problem("too_many_waiting", f"{exc}; retry shortly", headers={"Retry-After": str(exc.retry_after)})
 
 
 @api.exception_handler(HttpError)

@@ -37,6 +37,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "internal_error": (500, "Internal error"),
     "not_ready": (503, "Not ready"),
     "not_caught_up": (503, "The views are still catching up"),
+    "too_many_waiting": (503, "Too many reads are waiting for the views"),
 }
 
 

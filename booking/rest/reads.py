@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest
 
 from booking.domain.errors import InvalidValue
 from projections import reads
+
+POSITION = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
 
 
 class ViewBehind(Exception):
@@ -16,13 +20,16 @@ class ViewBehind(Exception):
         self.position = position
 
 
-def caught_up(request: HttpRequest, views: tuple[str, ...], timeout: float = 2.0) -> None:
-    """Waits until `views` have applied `minPosition` (when given), else raises ViewBehind."""
+def caught_up(request: HttpRequest, views: tuple[str, ...]) -> None:
+    """Waits until `views` have applied `minPosition` (when given), else raises ViewBehind.
+
+    One wait per request, of at most SLOTWISE_READ_WAIT_SECONDS; raises TooManyWaiting at once
+    when SLOTWISE_MAX_WAITING_READS requests of this process are already waiting."""
     raw = request.GET.get("minPosition")
     if raw is None:
         return
-    if not raw.isdigit() or len(raw) > 18:
+    if POSITION.fullmatch(raw) is None:
         raise InvalidValue.single("minPosition", "must be a whole number (a meta.position from a write)")
     position = int(raw)
-    if not reads.caught_up(views, position, timeout):
+    if not reads.caught_up(views, position):
         raise ViewBehind(position)

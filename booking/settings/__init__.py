@@ -7,6 +7,7 @@ from booking.settings.graphql import *  # noqa: F403
 from booking.settings.logs import *  # noqa: F403
 from booking.settings.notifications import *  # noqa: F403
 from booking.settings.providers import *  # noqa: F403
+from booking.settings.reads import *  # noqa: F403
 from booking.settings.resilience import *  # noqa: F403
 from booking.settings.transport import *  # noqa: F403
 from booking.settings.webhooks import *  # noqa: F403
