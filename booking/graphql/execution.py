@@ -1,5 +1,8 @@
 """The executor: graphql-sync-dataloaders' deferred execution, adapted and with a fast path.
 
+Late errors: see booking/graphql/deferred.py (a failed non-null field nulls its parent even
+when it completes after its loader's batch).
+
 Adapter: graphql-sync-dataloaders 0.1.1 calls `handle_field_error(error, return_type)`;
 graphql-core 3.2.14 added a third argument, the field's path, which it uses to drop errors
 below a field already nulled. Without this a failing resolver would crash the request.
@@ -32,8 +35,10 @@ from graphql import (
 from graphql.execution.execute import get_field_def
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
-from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
+from graphql_sync_dataloaders import SyncFuture
 from graphql_sync_dataloaders.execution_context import PENDING_FUTURE
+
+from booking.graphql.deferred import SettlingExecutionContext
 
 _plain: dict[int, tuple[str, Any, Any] | None] = {}
 
@@ -71,7 +76,7 @@ def _plain_leaf(field: GraphQLField) -> tuple[str, Any, Any] | None:
 Step = tuple[str, list[FieldNode], tuple[str, Any, Any] | None, tuple[GraphQLField, Any, Any] | None]
 
 
-class BatchingExecutionContext(DeferredExecutionContext):
+class BatchingExecutionContext(SettlingExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[int, tuple[dict[str, list[FieldNode]], list[Step]]] = {}
@@ -110,7 +115,13 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
                 def process_result(response_name: str, result: SyncFuture, whole: SyncFuture) -> None:
                     nonlocal unresolved
-                    awaited = result.result()
+                    if whole.done():  # a non-null field already nulled this object
+                        return
+                    try:
+                        awaited = result.result()
+                    except Exception as error:  # a non-null field failed late: the object is null
+                        whole.set_exception(error)
+                        return
                     if awaited is not Undefined:
                         results[response_name] = awaited
                     else:
@@ -152,7 +163,8 @@ class BatchingExecutionContext(DeferredExecutionContext):
             serialized = _serialized(target.serialize, value)
             return _FALLBACK if serialized is None else serialized
         try:
-            return self.execute_fields(target, value, path, self.collect_subfields(target, nodes))
+            completed = self.execute_fields(target, value, path, self.collect_subfields(target, nodes))
+            return self.settled(completed, field.type, nodes, path)
         except Exception as raw:
             self.handle_field_error(located_error(raw, nodes, path.as_list()), field.type, path)
             return None

@@ -59,3 +59,25 @@ def test_a_page_of_bookings_mixing_primed_and_pending_relations_is_answered_in_f
     assert all(n["a"]["name"] == "Ada" and n["eventType"]["host"]["name"] == "Ada" for n in nodes)
     assert all(len(n["attendee"]["bookings"]) == 3 for n in nodes)
     assert {b["eventType"]["title"] for n in nodes for b in n["attendee"]["bookings"]} == {"T0", "T1"}
+
+
+def test_a_refusal_inside_a_list_that_its_loader_fills_later_nulls_up_to_the_nearest_nullable_field(
+    api: Api, public: Api, project: Callable[[], None], api_key: str
+) -> None:
+    # given two bookings of one attendee, read through the attendee's bookings (a loader's batch)
+    event_type = make_event_type(api, make_host(api))
+    uid, _ = _book(public, event_type, "2026-01-06T08:00:00Z")
+    _book(public, event_type, "2026-01-06T09:00:00Z")
+    project()
+    gql = Gql(api_key)
+    # when a list size below that batch is refused (non-null fields all the way up to agenda)
+    nested = "attendee { bookings(first: 3) { host { name } attendee { bookings(first: 0) { uid } } } }"
+    refused = gql(f"{{ agenda(first: 5) {{ edges {{ node {{ {nested} }} }} }} }}")
+    # then the request completes: the refusal nulls the whole response, as it would if nothing waited
+    assert refused.status == 200 and refused.data is None, refused.body
+    assert set(refused.codes) == {"validation_error"}, refused.body
+    # and under a nullable field (booking) only that field is nulled, beside a sibling that stays
+    document = f"query($u: ID!) {{ booking(uid: $u) {{ {nested} }} same: booking(uid: $u) {{ uid host {{ name }} }} }}"
+    reply = gql(document, {"u": uid})
+    assert set(reply.codes) == {"validation_error"}, reply.body
+    assert reply.data == {"booking": None, "same": {"uid": uid, "host": {"name": "Ada"}}}
