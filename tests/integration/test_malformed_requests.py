@@ -863,7 +863,7 @@ GQL_CASES = [
         code="not_found",
         field="uid",
     ),
-    GqlCase("body nested 30,000 deep", raw=f'{{"query": {nested(30_000)}}}', status=400, code="malformed_json"),
+    GqlCase("body nested 30,000 deep", raw=f'{{"query": {nested(30_000)}}}', status=400, code="json_too_deep"),
     GqlCase("body as text/plain", input=gbk(), content_type="text/plain", status=415, code="unsupported_media_type"),
 ]
 MUTATIONS = {"bookingCreate": BOOK, "bookingReschedule": RESCHEDULE, "bookingCancel": CANCEL}
