@@ -72,10 +72,16 @@ def idempotency(scope: str, key: Key, command: str, fields: dict[str, Any]) -> I
 
 
 def book(event_type_id: UUID, start: datetime, attendee: dict[str, str], key: Key) -> Outcome[Booking]:
-    """Public: anyone may book an offered slot. Keys live in the event type's public scope."""
+    """Public: anyone may book an offered slot. Keys live in the scope of the event type and the
+    attendee's email, so one attendee's key never answers (nor reveals) another attendee's booking."""
     fields = {"eventTypeId": str(event_type_id), "start": _utc(start), "attendee": attendee}
-    idem = idempotency(f"event-type/{event_type_id}", key, "booking.create", fields)
+    idem = idempotency(public_scope(event_type_id, attendee["email"]), key, "booking.create", fields)
     return get_app().book_slot(event_type_id, start, attendee, idem)
+
+
+def public_scope(event_type_id: UUID, email: str) -> str:
+    """The key space of one attendee (by email, case-insensitively) booking one event type."""
+    return f"event-type/{event_type_id}/attendee/{hashlib.sha256(email.lower().encode()).hexdigest()}"
 
 
 def authorised(caller: Caller, uid: UUID) -> tuple[Booking, str]:
@@ -84,7 +90,7 @@ def authorised(caller: Caller, uid: UUID) -> tuple[Booking, str]:
     if caller.organisation is not None and booking.organisation_id == caller.organisation:
         return booking, f"org/{caller.organisation}"
     if caller.cancel_token and cancel_token_matches(uid, caller.cancel_token):
-        return booking, f"event-type/{booking.event_type_id}"
+        return booking, f"booking/{uid}"  # a token holder's keys are theirs alone
     raise NotFound("no such booking", "uid")
 
 
