@@ -56,6 +56,7 @@ class Outcome(Generic[A]):
     subject: A
     position: int
     created: bool
+    replayed: bool = False  # the first outcome of an idempotent request: `subject` as it was then
 
 
 class Slotwise(Application[UUID]):
@@ -225,9 +226,14 @@ class Slotwise(Application[UUID]):
 
         return self._write(decide, idem, created=True)
 
-    def reschedule_booking(self, uid: UUID, start: datetime, idem: Idempotency | None = None) -> Outcome[Booking]:
+    def reschedule_booking(
+        self, uid: UUID, start: datetime, idem: Idempotency | None = None, token_generation: int | None = None
+    ) -> Outcome[Booking]:
+        """`token_generation`: the token a token holder was let in with, which must still be current."""
+
         def decide() -> tuple[Booking, list[Aggregate]]:
             booking = self.booking(uid)
+            booking.ensure_token_generation(token_generation)
             booking.ensure_live()
             event_type = self._get(EventType, booking.event_type_id)
             host = self._get(Host, booking.host_id)
@@ -246,15 +252,28 @@ class Slotwise(Application[UUID]):
 
         return self._write(decide, idem, created=False)
 
-    def cancel_booking(self, uid: UUID, reason: str, idem: Idempotency | None = None) -> Outcome[Booking]:
+    def cancel_booking(
+        self, uid: UUID, reason: str, idem: Idempotency | None = None, token_generation: int | None = None
+    ) -> Outcome[Booking]:
+        """`token_generation`: the token a token holder was let in with, which must still be current."""
+
         def decide() -> tuple[Booking, list[Aggregate]]:
             booking = self.booking(uid)
+            booking.ensure_token_generation(token_generation)
             booking.cancel(reason)
             dates = [date.fromisoformat(d) for d in booking.reserved_dates]
             calendars = self._calendar_days(booking.host_id, dates)
             for calendar in calendars:
                 calendar.release(booking.id)
             return booking, list(calendars)
+
+        return self._write(decide, idem, created=False)
+
+    def revoke_cancel_token(self, uid: UUID, idem: Idempotency | None = None) -> Outcome[Booking]:
+        def decide() -> tuple[Booking, list[Aggregate]]:
+            booking = self.booking(uid)
+            booking.revoke_cancel_token()
+            return booking, []
 
         return self._write(decide, idem, created=False)
 
@@ -313,7 +332,7 @@ class Slotwise(Application[UUID]):
         assert isinstance(record, IdempotencyRecord)
         record.ensure_same_request(idem.fingerprint)
         subject: Aggregate = self.repository.get(record.resource_id, version=record.resource_version)
-        return Outcome(subject, position_of(self.recorder, record.id, 1), record.outcome == "created")
+        return Outcome(subject, position_of(self.recorder, record.id, 1), record.outcome == "created", replayed=True)
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         try:

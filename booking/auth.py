@@ -13,15 +13,20 @@ from django.http import HttpRequest
 from booking.api_keys import organisation_for
 
 
-def cancel_token(uid: UUID) -> str:
-    """Derived, never stored: HMAC of the booking uid under the deployment's secret key."""
-    mac = hmac.new(settings.SECRET_KEY.encode(), f"cancel-token/{uid}".encode(), hashlib.sha256).digest()
+def cancel_token(uid: UUID, generation: int = 0) -> str:
+    """Derived, never stored: HMAC of the booking uid and its token generation under the deployment's
+    secret key. Generation 0 is the original derivation, so tokens issued before rotation still work."""
+    subject = f"cancel-token/{uid}" if generation == 0 else f"cancel-token/{uid}/{generation}"
+    mac = hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:24]).decode()
 
 
-def cancel_token_matches(uid: UUID, token: str) -> bool:
-    # compare_digest refuses non-ASCII str; such a token is simply wrong
-    return token.isascii() and hmac.compare_digest(cancel_token(uid), token)
+def cancel_token_matches(uid: UUID, generation: int, token: str) -> bool:
+    """Whether `token` is the booking's current one, compared in constant time. A token of any other
+    shape (not ASCII, too long) is simply no match."""
+    if not token.isascii():
+        return False  # compare_digest raises on non-ASCII text; no token of ours has any
+    return hmac.compare_digest(cancel_token(uid, generation), token)
 
 
 class InvalidKey(Exception):

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from booking.application import Idempotency, Outcome
-from booking.auth import cancel_token_matches
+from booking.auth import cancel_token, cancel_token_matches
 from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from booking.domain.errors import InvalidValue, NotFound
@@ -84,29 +84,61 @@ def public_scope(event_type_id: UUID, email: str) -> str:
     return f"event-type/{event_type_id}/attendee/{hashlib.sha256(email.lower().encode()).hexdigest()}"
 
 
-def authorised(caller: Caller, uid: UUID) -> tuple[Booking, str]:
-    """The booking and the caller's idempotency scope; NotFound unless the caller may see it."""
-    booking = get_app().booking(uid)
+@dataclass(frozen=True)
+class Access:
+    """What an authorised caller may act on: the booking, the scope of their idempotency keys, and
+    the token generation a token holder was let in with (None for the organisation's key)."""
+
+    booking: Booking
+    scope: str
+    token_generation: int | None = None
+
+
+def authorised(caller: Caller, uid: UUID) -> Access:
+    """NotFound unless the caller may see the booking; CancelTokenExpired for the booking's own
+    token once the booking has ended."""
+    app = get_app()
+    booking = app.booking(uid)
     if caller.organisation is not None and booking.organisation_id == caller.organisation:
-        return booking, f"org/{caller.organisation}"
-    if caller.cancel_token and cancel_token_matches(uid, caller.cancel_token):
-        return booking, f"booking/{uid}"  # a token holder's keys are theirs alone
+        return Access(booking, f"org/{caller.organisation}")
+    if caller.cancel_token and cancel_token_matches(booking.id, booking.token_generation, caller.cancel_token):
+        booking.ensure_token_live(app.clock())
+        return Access(booking, f"booking/{uid}", booking.token_generation)
     raise NotFound("no such booking", "uid")
 
 
 def reschedule(caller: Caller, uid: UUID, start: datetime, key: Key) -> Outcome[Booking]:
-    _, scope = authorised(caller, uid)
-    idem = idempotency(scope, key, "booking.reschedule", {"uid": str(uid), "start": _utc(start)})
-    return get_app().reschedule_booking(uid, start, idem)
+    access = authorised(caller, uid)
+    idem = idempotency(access.scope, key, "booking.reschedule", {"uid": str(uid), "start": _utc(start)})
+    return get_app().reschedule_booking(uid, start, idem, token_generation=access.token_generation)
 
 
 def cancel(caller: Caller, uid: UUID, reason: str, key: Key) -> Outcome[Booking]:
     if len(reason) > MAX_REASON:
         raise InvalidValue.single("reason", f"must be at most {MAX_REASON} characters")
     plain_text(reason, "reason", multiline=True)
-    _, scope = authorised(caller, uid)
-    idem = idempotency(scope, key, "booking.cancel", {"uid": str(uid), "reason": reason})
-    return get_app().cancel_booking(uid, reason, idem)
+    access = authorised(caller, uid)
+    idem = idempotency(access.scope, key, "booking.cancel", {"uid": str(uid), "reason": reason})
+    return get_app().cancel_booking(uid, reason, idem, token_generation=access.token_generation)
+
+
+def revoke_cancel_token(organisation: UUID, uid: UUID, key: Key) -> Outcome[Booking]:
+    """The organisation only: the booking's cancel token stops working and a fresh one replaces it."""
+    access = authorised(Caller(organisation=organisation), uid)
+    idem = idempotency(access.scope, key, "booking.cancel_token.revoke", {"uid": str(uid)})
+    return get_app().revoke_cancel_token(uid, idem)
+
+
+def live_token(outcome: Outcome[Booking]) -> str | None:
+    """The cancel token an answer may carry: the one the outcome's booking was given, while it is still
+    the booking's current and unexpired token. A replay the booking has moved past since (rescheduled
+    again, token revoked) carries none: retrying a request never hands out a token it did not make."""
+    app = get_app()
+    booking = outcome.subject
+    current = app.booking(booking.id) if outcome.replayed else booking
+    if current.token_generation != booking.token_generation or app.clock() >= current.end:
+        return None
+    return cancel_token(booking.id, booking.token_generation)
 
 
 def _utc(value: datetime) -> str:

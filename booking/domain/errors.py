@@ -68,6 +68,12 @@ class BookingCancelled(DomainError):
     code = "booking_cancelled"
 
 
+class CancelTokenExpired(DomainError):
+    """The cancel token was the booking's own, but the booking has ended."""
+
+    code = "cancel_token_expired"
+
+
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
 

@@ -25,6 +25,7 @@ _NAMES: dict[tuple[type, str], str] = {
     (Booking, "Created"): "booking.created",
     (Booking, "Rescheduled"): "booking.rescheduled",
     (Booking, "Cancelled"): "booking.cancelled",
+    (Booking, "CancelTokenRevoked"): "booking.cancel_token_revoked",
     (CalendarDay, "Opened"): "calendar_day.opened",
     (CalendarDay, "SlotReserved"): "calendar_day.slot_reserved",
     (CalendarDay, "SlotReleased"): "calendar_day.slot_released",

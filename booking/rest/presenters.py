@@ -9,7 +9,6 @@ from uuid import UUID
 
 from django.http import HttpResponse
 
-from booking.auth import cancel_token
 from booking.domain.booking import Booking
 from booking.domain.event_type import EventType, reminders_of
 from booking.domain.host import Host
@@ -66,7 +65,8 @@ def event_type_json(event_type: EventType) -> dict[str, Any]:
     }
 
 
-def booking_json(booking: Booking, *, with_token: bool = False) -> dict[str, Any]:
+def booking_json(booking: Booking, *, cancel_token: str | None = None) -> dict[str, Any]:
+    """`cancel_token`: only in the answers that make one (booking.bookings.live_token decides)."""
     data: dict[str, Any] = {
         "uid": str(booking.id),
         "status": booking.status,
@@ -78,8 +78,8 @@ def booking_json(booking: Booking, *, with_token: bool = False) -> dict[str, Any
     }
     if booking.cancellation_reason is not None:
         data["cancellationReason"] = booking.cancellation_reason
-    if with_token:
-        data["cancelToken"] = cancel_token(booking.id)
+    if cancel_token is not None:
+        data["cancelToken"] = cancel_token
     return data
 
 

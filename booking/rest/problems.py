@@ -20,6 +20,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "forbidden": (403, "Forbidden"),
     "not_found": (404, "Not found"),
     "method_not_allowed": (405, "Method not allowed"),
+    "cancel_token_expired": (410, "The cancel token expired when the booking ended"),
     "validation_error": (422, "The request has invalid fields"),
     "outside_availability": (422, "That start is not offered"),
     "too_short_notice": (422, "That start is too soon"),
@@ -75,7 +76,13 @@ def from_domain(error: e.DomainError) -> HttpResponse:
     return problem(error.code, error.message, fields)
 
 
-_FIELD_CODES = {"outside_availability", "too_short_notice", "beyond_booking_window", "idempotency_key_reused"}
+_FIELD_CODES = {
+    "outside_availability",
+    "too_short_notice",
+    "beyond_booking_window",
+    "idempotency_key_reused",
+    "cancel_token_expired",
+}
 
 
 class ProblemFallbackMiddleware:

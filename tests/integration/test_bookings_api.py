@@ -51,6 +51,7 @@ def test_reschedule_moves_the_hold_and_cancel_frees_it(api: Api, public: Api) ->
     token = {"X-Cancel-Token": first["cancelToken"]}
     moved = public.post(f"/bookings/{first['uid']}/reschedule", {"start": TEN}, headers=token)
     assert moved.status == 200 and moved.data["uid"] == first["uid"] and moved.data["start"] == TEN
+    token = {"X-Cancel-Token": moved.data["cancelToken"]}  # a reschedule retires the old token
     # the old slot is free again, the new one is taken
     assert public.post("/bookings", {"eventTypeId": event_type_id, "start": NINE, "attendee": attendee()}).status == 201
     taken = public.post("/bookings", {"eventTypeId": event_type_id, "start": TEN, "attendee": attendee()})

@@ -13,7 +13,7 @@ from tests.support import events_in
 
 NINE, TEN = "2026-01-06T08:00:00Z", "2026-01-06T09:00:00Z"  # Tuesday 09:00 and 10:00 in Berlin
 RESCHEDULE = """mutation($input: BookingRescheduleInput!) {
-  bookingReschedule(input: $input) { booking { uid start status } position errors { field code message } }
+  bookingReschedule(input: $input) { booking { uid start status } cancelToken position errors { field code message } }
 }"""
 CANCEL = """mutation($input: BookingCancelInput!) {
   bookingCancel(input: $input) { booking { uid status } position errors { field code message } }
@@ -121,6 +121,8 @@ def test_reschedule_and_cancel_refusals(app: Slotwise, api: Api, api_key: str) -
         "start": "2026-01-06T11:00:00+00:00",
         "status": "ACCEPTED",
     }
+    assert _codes(cancel(invitee)) == [("uid", "not_found")]  # the reschedule retired the invitee's token
+    invitee = Gql(cancel_token=moved["cancelToken"])
     done = cancel(invitee)
     assert done["errors"] == [] and done["booking"]["status"] == "CANCELLED"
     count = events_in(app)

@@ -1,8 +1,9 @@
-"""Whose idempotency keys a booking command shares.
+"""Whose idempotency keys a booking command shares, and when a replay may carry a cancel token.
 
 A public booking's key lives in the scope of its event type and its attendee's email; a token
 holder's reschedule or cancel key in the scope of that one booking; keyed calls in the
-organisation's.
+organisation's. A replayed answer carries the cancel token only while that token is still the
+booking's current one.
 """
 
 from __future__ import annotations
@@ -123,3 +124,51 @@ def test_graphql_shares_the_scopes_and_replays_across_the_apis(api: Api, public:
     rest = public.post("/bookings", _booking(event_type, TEN, BO), headers=_key("k"))
     assert rest.status == 201 and rest.data["uid"] == bo["booking"]["uid"]
     assert rest.data["cancelToken"] == bo["cancelToken"]
+
+
+def test_a_create_replay_carries_no_token_once_the_booking_was_rescheduled(api: Api, public: Api) -> None:
+    # given Ada's booking under her key, then moved with its token
+    event_type = _setup(api)
+    first = public.post("/bookings", _booking(event_type, NINE, ADA), headers=_key("tap-1")).data
+    moved = public.post(f"/bookings/{first['uid']}/reschedule", {"start": TEN}, headers=_key("m", first["cancelToken"]))
+    assert moved.status == 200
+    # when the first request is retried
+    again = public.post("/bookings", _booking(event_type, NINE, ADA), headers=_key("tap-1"))
+    # then it still names the booking, as it was made, but hands out no token: neither the dead one nor the new one
+    assert again.status == 201 and again.data["uid"] == first["uid"] and again.data["start"] == NINE
+    assert "cancelToken" not in again.data
+    # and over GraphQL the token is null
+    replayed = Gql()(BOOK, {"input": {**_booking(event_type, NINE, ADA), "idempotencyKey": "tap-1"}})
+    made = replayed.data["bookingCreate"]
+    assert made["booking"]["uid"] == first["uid"] and made["cancelToken"] is None
+
+
+def test_a_create_replay_carries_no_token_once_the_token_was_revoked(api: Api, public: Api) -> None:
+    # given Ada's booking under her key, whose token the organisation revoked
+    event_type = _setup(api)
+    first = public.post("/bookings", _booking(event_type, NINE, ADA), headers=_key("tap-1")).data
+    assert api.post(f"/bookings/{first['uid']}/cancel-token/revoke").status == 200
+    # when the first request is retried, over either API
+    again = public.post("/bookings", _booking(event_type, NINE, ADA), headers=_key("tap-1"))
+    replayed = Gql()(BOOK, {"input": {**_booking(event_type, NINE, ADA), "idempotencyKey": "tap-1"}})
+    # then neither answer carries a token
+    assert again.status == 201 and again.data["uid"] == first["uid"] and "cancelToken" not in again.data
+    assert replayed.data["bookingCreate"]["cancelToken"] is None
+
+
+def test_a_reschedule_replay_carries_the_token_only_while_it_is_current(api: Api, public: Api) -> None:
+    # given a booking moved by its attendee under a key
+    event_type = _setup(api)
+    made = public.post("/bookings", _booking(event_type, NINE, ADA)).data
+    uid, old = made["uid"], made["cancelToken"]
+    moved = public.post(f"/bookings/{uid}/reschedule", {"start": TEN}, headers=_key("m", old))
+    new = moved.data["cancelToken"]
+    # when the attendee retries it with the new token, it answers as the first time did
+    again = public.post(f"/bookings/{uid}/reschedule", {"start": TEN}, headers=_key("m", new))
+    assert (again.status, again.body) == (moved.status, moved.body)
+    # and with the token the reschedule retired, nothing answers at all
+    assert public.post(f"/bookings/{uid}/reschedule", {"start": TEN}, headers=_key("m", old)).status == 404
+    # and once the organisation revoked the token, the replay it answers carries none
+    fresh = api.post(f"/bookings/{uid}/cancel-token/revoke").data["cancelToken"]
+    late = public.post(f"/bookings/{uid}/reschedule", {"start": TEN}, headers=_key("m", fresh))
+    assert late.status == 200 and late.data["start"] == TEN and "cancelToken" not in late.data

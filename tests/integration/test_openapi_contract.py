@@ -36,6 +36,7 @@ def test_every_endpoint_answers_in_its_documented_shape(api: Api, public: Api, p
     uid = made.data["uid"]
     holds(r.BookingReply, api.get(f"/bookings/{uid}").body)
     holds(r.BookingReply, api.post(f"/bookings/{uid}/reschedule", {"start": "2026-01-06T09:00:00Z"}).body)
+    holds(r.BookingReply, api.post(f"/bookings/{uid}/cancel-token/revoke").body)
     holds(r.BookingReply, api.post(f"/bookings/{uid}/cancel", {"reason": "x"}).body)
     holds(r.HistoryReply, api.get(f"/bookings/{uid}/history").body)
     holds(r.Problem, public.post("/bookings", {"eventTypeId": event_type}).body)
@@ -66,6 +67,7 @@ def test_openapi_document_describes_every_route(public: Api) -> None:
         "/api/v1/bookings/{uid}/history",
         "/api/v1/bookings/{uid}/reschedule",
         "/api/v1/bookings/{uid}/cancel",
+        "/api/v1/bookings/{uid}/cancel-token/revoke",
         "/api/v1/agenda",
         "/api/v1/agenda/stats",
     }

@@ -7,7 +7,6 @@ from typing import Any
 import graphene
 
 from booking import bookings
-from booking.auth import cancel_token
 from booking.graphql.mutations.base import BookingPayload, answer, key
 from booking.inputs import instant, uuid_of
 
@@ -28,7 +27,10 @@ class BookingCreateInput(graphene.InputObjectType):
 class BookingCreate(BookingPayload, graphene.Mutation):
     """Books a slot. A retry with the same idempotencyKey returns the first booking."""
 
-    cancel_token = graphene.String(description="Lets the attendee read, reschedule and cancel (X-Cancel-Token)")
+    cancel_token = graphene.String(
+        description="Lets the attendee read, reschedule and cancel (X-Cancel-Token) until the booking ends. "
+        "Null on a retry after the booking was rescheduled or its token revoked"
+    )
 
     class Arguments:
         input = BookingCreateInput(required=True)
@@ -41,4 +43,4 @@ class BookingCreate(BookingPayload, graphene.Mutation):
             attendee = bookings.attendee_of(person.name, person.email, person.time_zone)
             return bookings.book(event_type_id, instant(input.start, "start"), attendee, key(input.idempotency_key))
 
-        return answer(cls, write, lambda outcome: {"cancel_token": cancel_token(outcome.subject.id)})
+        return answer(cls, write, lambda outcome: {"cancel_token": bookings.live_token(outcome)})

@@ -20,6 +20,11 @@ class BookingRescheduleInput(graphene.InputObjectType):
 class BookingReschedule(BookingPayload, graphene.Mutation):
     """With the organisation's key or the booking's X-Cancel-Token."""
 
+    cancel_token = graphene.String(
+        description="The booking's new X-Cancel-Token: a reschedule retires the old one. "
+        "Null on a retry after the booking moved on again or its token was revoked"
+    )
+
     class Arguments:
         input = BookingRescheduleInput(required=True)
 
@@ -30,4 +35,4 @@ class BookingReschedule(BookingPayload, graphene.Mutation):
             start = instant(input.start, "start")
             return bookings.reschedule(info.context.caller, uid, start, key(input.idempotency_key))
 
-        return answer(cls, write)
+        return answer(cls, write, lambda outcome: {"cancel_token": bookings.live_token(outcome)})
