@@ -76,13 +76,18 @@ def test_a_cancel_token_holder_sees_the_public_fields_only_in_every_read_and_cha
     assert not _read(holder, uid, PUBLIC).errors
     for field, selection in PRIVATE.items():
         assert _refused(_read(holder, uid, selection)), field
-    # and the same in the payloads of the changes the token allows
-    for mutation, fields in (("bookingReschedule", f'start: "{TEN}"'), ("bookingCancel", 'reason: "x"')):
+    # and the same in the payloads of the changes the token allows (a reschedule hands out the next token)
+    for mutation, fields, token_field in (
+        ("bookingReschedule", f'start: "{TEN}"', "cancelToken"),
+        ("bookingCancel", 'reason: "x"', ""),
+    ):
         document = f"""mutation {{ {mutation}(input: {{ uid: "{uid}", {fields} }}) {{
-          booking {{ uid host {{ email }} }} errors {{ code }} }} }}"""
+          booking {{ uid host {{ email }} }} {token_field} errors {{ code }} }} }}"""
         changed = holder(document)
         assert _refused(changed), (mutation, changed.body)
         assert changed.data[mutation]["errors"] == [] and changed.data[mutation]["booking"]["uid"] == uid
+        if token_field:
+            holder = Gql(cancel_token=changed.data[mutation][token_field])
 
 
 def test_the_organisations_key_sees_everything_and_another_organisations_key_with_the_token_does_not(
