@@ -3,6 +3,10 @@
 An event lives at a resource named after its uid, so sending it again replaces it in place and
 deleting it twice is harmless. Busy times come from the server's free-busy report, which already
 leaves out cancelled and transparent events and expands recurrences.
+
+The host names the URL, so every connection goes through providers.addresses (public addresses
+only, checked on the address connected to, redirects included). What a host is told of a failure
+is said in our own words (`in_our_words`), never with the server's text.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from caldav.lib import error
 from icalendar import Calendar as ICalendar
 from lxml import etree
 
+from providers import addresses
 from providers.base import AuthExpired, BusyInterval, CalendarEvent, ProviderError, RateLimited, Rejected, Unavailable
 from providers.http_errors import retry_after_seconds
 from providers.ical import event_object
@@ -109,6 +114,9 @@ class CalDavProvider:
                 enable_rfc6764=False,
                 rate_limit_handle=False,  # the sync task waits out Retry-After, not the worker thread
             )
+            multiplexed = client.session.multiplexed
+            client.session.close()
+            client.session = addresses.session(multiplexed)  # public addresses only, on every connection
             self._local.client = client
         return client
 
@@ -131,9 +139,27 @@ def _translated(doing: str) -> Iterator[None]:
     except error.DAVError as e:
         raise _error_for(e.status, f"{doing}: {e}", refused_for_a_reason=bool(e.preconditions)) from e
     except OSError as e:  # niquests' and requests' errors are OSErrors too: refused, reset, timed out
+        if refused := addresses.refusal_in(e):
+            raise Rejected(f"{doing}: {refused}") from e
         raise Unavailable(f"{doing}: {e}") from e
     except (etree.LxmlError, ValueError) as e:  # broken XML or iCalendar: a server, or a page, that is not CalDAV
-        raise Rejected(f"{doing}: the answer is not CalDAV ({e})") from e
+        raise Rejected(f"{doing}: the answer is not CalDAV ({type(e).__name__})") from e
+
+
+def in_our_words(error: ProviderError) -> str:
+    """Why a calendar could not be used, for the host connecting it: never the server's own text,
+    which could be anything (an internal service's error page among them)."""
+    if addresses.refusal_in(error):
+        return addresses.PUBLIC_HOST
+    if isinstance(error, AuthExpired):
+        return f"the server refused the username and password ({error.status})"
+    if error.status == 404:
+        return "the server has no calendar at this URL (404)"
+    if error.status is not None:
+        return f"the server answered {error.status}"
+    if isinstance(error, Unavailable):
+        return "could not connect to the server"
+    return "the URL is not a CalDAV calendar"
 
 
 def _dropped(failure: BaseException) -> bool:

@@ -20,8 +20,9 @@ from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.schemas import CalendarIn
 from providers import connect, consents, resilience, secrets
+from providers.addresses import url_problem
 from providers.base import ProviderError
-from providers.caldav import CalDavProvider
+from providers.caldav import CalDavProvider, in_our_words
 from providers.models import CalendarAccount
 
 router = Router(tags=["calendars"])
@@ -48,12 +49,12 @@ def connect_calendar(request: HttpRequest, host_id: UUID, payload: CalendarIn) -
     host = get_app().host(request.auth, host_id)
     if payload.provider not in PROVIDERS:
         raise InvalidValue.single("provider", "must be caldav (Google and Microsoft connect through OAuth)")
-    if urlsplit(payload.url).scheme not in ("http", "https") or not urlsplit(payload.url).netloc:
-        raise InvalidValue.single("url", "must be an http(s) URL of a CalDAV calendar")
+    if problem := url_problem(payload.url):  # the connection is checked again, on the address it reaches
+        raise InvalidValue.single("url", problem)
     try:
         CalDavProvider(payload.url, payload.username, payload.password).verify()
     except ProviderError as error:
-        raise InvalidValue.single("url", f"the calendar could not be used: {error}") from None
+        raise InvalidValue.single("url", f"the calendar could not be used: {in_our_words(error)}") from None
     account = CalendarAccount.objects.create(
         organisation_id=request.auth,
         host_id=host.id,

@@ -6,6 +6,7 @@ from booking.settings.database import *  # noqa: F403
 from booking.settings.graphql import *  # noqa: F403
 from booking.settings.logs import *  # noqa: F403
 from booking.settings.notifications import *  # noqa: F403
+from booking.settings.outbound import *  # noqa: F403
 from booking.settings.providers import *  # noqa: F403
 from booking.settings.reads import *  # noqa: F403
 from booking.settings.resilience import *  # noqa: F403

@@ -1,4 +1,4 @@
-"""Webhooks: delivery timeouts, the retry schedule and window, and which addresses may receive them.
+"""Webhooks: delivery timeouts, the retry schedule and window. Which receivers may be called: outbound.
 
 Tests shrink the retry numbers through the environment (seconds, fractions allowed).
 """
@@ -12,10 +12,3 @@ SLOTWISE_WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("SLOTWISE_WEBHOOK_RET
 SLOTWISE_WEBHOOK_RETRY_CAP_SECONDS = float(os.environ.get("SLOTWISE_WEBHOOK_RETRY_CAP_SECONDS", "3600"))
 # A delivery still failing this long after its event was recorded is dead-lettered.
 SLOTWISE_WEBHOOK_RETRY_WINDOW_SECONDS = float(os.environ.get("SLOTWISE_WEBHOOK_RETRY_WINDOW_SECONDS", "86400"))
-# Receivers on loopback, private or link-local addresses (the cloud metadata service) are refused
-# unless this is set: a subscriber must not make our workers call into our own network.
-SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS = os.environ.get("SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS", "").lower() in (
-    "1",
-    "true",
-    "yes",
-)

@@ -4,7 +4,8 @@ The body is the message the Kafka relay publishes (booking.public_events.envelop
 docs/schemas/booking-event.v1.json), built from the stored event, so redelivery sends the same
 bytes under the same event id. 2xx is delivered; 410 Gone unsubscribes; anything else (no
 answer, a redirect, any other status) is retried by the handler's policy, never sooner than the
-receiver's Retry-After. Every attempt is logged (WebhookDelivery).
+receiver's Retry-After. Every attempt is logged (WebhookDelivery). The receiver is reached only
+on a public address, checked as the connection is made (providers.addresses).
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import json
 import time
 from typing import Any
 
-import requests
+import niquests
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.utils import timezone
 
 from booking.bootstrap import get_app
 from booking.public_events import envelope
-from providers.base import ProviderError, Rejected, Unavailable
+from providers import addresses
+from providers.base import Rejected, Unavailable
 from providers.models import SideEffect
 from providers.webhooks import signing
-from providers.webhooks.addresses import check_reachable
 from providers.webhooks.answers import failure
 from providers.webhooks.models import WebhookDelivery, WebhookSubscription
 from providers.webhooks.subscriptions import secret_of
@@ -75,36 +76,43 @@ def send(subscription: WebhookSubscription, message: dict[str, Any], side_effect
     except InvalidToken:
         log.record(None, "the signing secret cannot be decrypted with SLOTWISE_CREDENTIALS_KEY")
         raise Rejected("the signing secret cannot be decrypted; was a credentials key dropped?") from None
-    try:
-        check_reachable(subscription.url)
-        response = requests.post(
-            subscription.url,
-            data=body,
-            headers=headers_for(message, body, secret, attempt, time.time()),
-            timeout=settings.SLOTWISE_WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,  # a redirect is an answer, not a delivery; never follow one
-            stream=True,
-        )
-    except ProviderError as error:
-        log.record(None, str(error))
-        raise
-    except requests.RequestException as error:
-        log.record(None, f"{type(error).__name__}: {error}")
-        raise Unavailable(f"no answer from the receiver: {type(error).__name__}") from None
-    with response:
-        status = response.status_code
-        if 200 <= status < 300:
-            log.record(status, "")
-            return f"delivered ({status})"
-        excerpt = _excerpt(response)
+    with addresses.session() as session:
+        response = _post(session, subscription.url, body, headers_for(message, body, secret, attempt, time.time()), log)
+        with response:
+            status = response.status_code or 0  # None only for a lazy (multiplexed) answer; not asked for
+            if 200 <= status < 300:
+                log.record(status, "")
+                return f"delivered ({status})"
+            excerpt = _excerpt(response)
     log.record(status, f"HTTP {status}: {excerpt}")
     raise failure(subscription, status, response.headers.get("Retry-After"))
 
 
-def _excerpt(response: requests.Response) -> str:
+def _post(
+    session: niquests.Session, url: str, body: bytes, headers: dict[str, str], log: _Attempt
+) -> niquests.Response:
+    """The receiver's answer; no answer (or a refused address) is logged and raised as a port error."""
     try:
-        raw: bytes = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
-    except (requests.RequestException, OSError, ValueError):
+        return session.post(
+            url,
+            data=body,
+            headers=headers,
+            timeout=settings.SLOTWISE_WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,  # a redirect is an answer, not a delivery; never follow one
+            stream=True,
+        )
+    except niquests.RequestException as error:
+        if refused := addresses.refusal_in(error):
+            log.record(None, str(refused))
+            raise Rejected(str(refused)) from None
+        log.record(None, f"{type(error).__name__}: {error}")
+        raise Unavailable(f"no answer from the receiver: {type(error).__name__}") from None
+
+
+def _excerpt(response: niquests.Response) -> str:
+    try:
+        raw: bytes = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""  # type: ignore[union-attr]
+    except (niquests.RequestException, OSError, ValueError):
         return ""
     return raw.decode("utf-8", "replace")
 

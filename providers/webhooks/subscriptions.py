@@ -10,7 +10,7 @@ from django.utils import timezone
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from providers import secrets
-from providers.webhooks.addresses import url_problem
+from providers.addresses import url_problem
 from providers.webhooks.models import WebhookSubscription
 
 EVENTS = ("booking.created", "booking.rescheduled", "booking.cancelled")

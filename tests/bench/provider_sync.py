@@ -45,6 +45,7 @@ def setup_django(pg_url: str) -> dict[str, str]:
         SLOTWISE_CELERY_PREFIX=f"{corner}:",
         SLOTWISE_REDIS_URL="redis://127.0.0.1:6379/5",
         SLOTWISE_REDIS_PREFIX=corner,
+        SLOTWISE_ALLOW_PRIVATE_URLS="1",  # Radicale is on loopback
     )
     import django
 

@@ -28,6 +28,13 @@ def clock() -> Clock:
     return Clock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
 
 
+@pytest.fixture(autouse=True)
+def loopback_servers_reachable(settings: Any) -> None:
+    """The suite's servers (Radicale, receivers, contract servers) live on loopback; the tests of the
+    outbound address rule turn it back on."""
+    settings.SLOTWISE_ALLOW_PRIVATE_URLS = True
+
+
 @pytest.fixture
 def app(transactional_db: None, clock: Clock) -> Iterator[Slotwise]:
     application = Slotwise(env=store_env(create_table=False), clock=clock)

@@ -31,6 +31,7 @@ def django_env() -> dict[str, str]:
     """The environment a child process needs to use this test's databases."""
     db = connections["default"].settings_dict
     env = {**os.environ, "SLOTWISE_SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "booking.settings"}
+    env["SLOTWISE_ALLOW_PRIVATE_URLS"] = "1" if settings.SLOTWISE_ALLOW_PRIVATE_URLS else "0"  # as in this test
     if db["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"

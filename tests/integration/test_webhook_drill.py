@@ -39,7 +39,7 @@ class Switch:
 
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
-    settings.SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS = True  # for subscribing to the loopback receiver
+    settings.SLOTWISE_ALLOW_PRIVATE_URLS = True  # for subscribing to the loopback receiver
     made = Receiver()
     server = made.serve()
     yield made
@@ -48,7 +48,7 @@ def receiver(settings: Any) -> Iterator[Receiver]:
 
 
 def _env(**retry: str) -> dict[str, str]:
-    return broker_env(SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS="1", SLOTWISE_WEBHOOK_TIMEOUT_SECONDS="2", **retry)
+    return broker_env(SLOTWISE_ALLOW_PRIVATE_URLS="1", SLOTWISE_WEBHOOK_TIMEOUT_SECONDS="2", **retry)
 
 
 def _book(api: Api, app: Slotwise, count: int, first: datetime) -> list[UUID]:

@@ -128,7 +128,7 @@ def test_the_receiver_writes_its_contract() -> None:
 
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
-    settings.SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS = True  # the receiver lives on 127.0.0.1
+    settings.SLOTWISE_ALLOW_PRIVATE_URLS = True  # the receiver lives on 127.0.0.1
     made = Receiver()
     server = made.serve()
     yield made

@@ -164,7 +164,7 @@ def state(effect: SideEffect) -> SideEffect:
 
 @pytest.fixture(autouse=True)
 def loopback_allowed(settings: Any) -> None:
-    settings.SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS = True  # the receiver lives on 127.0.0.1
+    settings.SLOTWISE_ALLOW_PRIVATE_URLS = True  # the receiver lives on 127.0.0.1
 
 
 # --- the API -------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
 def test_a_bad_subscription_is_refused_naming_the_field_and_stores_nothing(
     api: Api, settings: Any, case: str, body: dict[str, Any], field_name: str
 ) -> None:
-    settings.SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS = False  # production's rule
+    settings.SLOTWISE_ALLOW_PRIVATE_URLS = False  # production's rule
     refused = api.post("/webhooks", body)
     assert refused.status == 422, (case, refused.body)
     assert refused.headers["Content-Type"] == "application/problem+json"
@@ -408,7 +408,7 @@ def test_a_receiver_on_a_private_address_is_refused_at_delivery(
     subscribe(api, receiver.url())  # allowed when made (development)
     book(api, app)
     (row,) = record(app)
-    settings.SLOTWISE_WEBHOOK_ALLOW_PRIVATE_URLS = False  # production
+    settings.SLOTWISE_ALLOW_PRIVATE_URLS = False  # production
     assert run(row) == "failed"
     assert receiver.received == [] and "non-public" in state(row).last_error
 

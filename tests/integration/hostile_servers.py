@@ -1,0 +1,110 @@
+"""Servers on loopback that a user's URL could point us at: a trap that only counts who connects,
+and an HTTP server that gives one scripted answer to every request (junk, errors, redirects)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+SECRET = b"internal-secret-4f1c9e"  # what an internal service would give away in its answer
+
+
+class Trap:
+    """A listener that counts every connection made to it, answering each with an error page
+    carrying SECRET: if anything reaches it, the count and any echo show it."""
+
+    def __init__(self, family: socket.AddressFamily = socket.AF_INET, address: Any = ("127.0.0.1", 0)) -> None:
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.bind(address)
+        self.listener.listen(16)
+        self.listener.settimeout(0.1)
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.getsockname()[1])
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                peer, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            with peer:
+                body = b"<html>" + SECRET + b"</html>"
+                peer.sendall(b"HTTP/1.1 500 Oops\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def __enter__(self) -> Trap:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.listener.close()
+
+
+@contextmanager
+def unix_trap(folder: Path) -> Iterator[tuple[Trap, str]]:
+    """A trap on a unix socket, with the http+unix:// URL that names it."""
+    path = folder / "trap.sock"
+    with Trap(socket.AF_UNIX, str(path)) as trap:
+        yield trap, "http+unix://" + str(path).replace("/", "%2F") + "/"
+
+
+@dataclass
+class Scripted:
+    """Every request gets the same answer; `seen` lists the methods asked."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    seen: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def scripted_server(answer: Scripted) -> Iterator[str]:
+    """An HTTP server on loopback answering as scripted; yields its base URL (ending with /)."""
+
+    class Handle(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer.seen.append(self.command)
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+        do_GET = do_PUT = do_PROPFIND = do_REPORT = do_DELETE = do_OPTIONS = _answer  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handle)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def loopback_name() -> str:
+    """A name (not an address, not localhost) that this machine resolves to a loopback address."""
+    name = socket.gethostname()
+    addresses = {info[4][0] for info in socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)}
+    assert addresses and all(a.startswith("127.") for a in addresses), f"{name} resolves to {addresses}"
+    return name
