@@ -4,12 +4,15 @@ A day's entry is fresh for SLOTWISE_BUSY_FRESH_SECONDS and kept for SLOTWISE_BUS
 When entries are missing or old, one process fetches the whole range in one call (the others
 wait briefly for it, or use what they have). If the provider cannot answer (down, breaker open,
 budget spent), older entries are used and called "stale"; with nothing to use, the calendar is
-"unavailable". Every answer says which, per calendar: slots are never silently wrong.
+"unavailable". Every answer says which, per calendar: slots are never silently wrong. A calendar
+that fails in any other way (junk answers, unreadable credentials, a bug) is logged and shown as
+unavailable too; the host's other calendars are still read.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -25,6 +28,8 @@ from providers.calendar_sync import provider_for
 from providers.effects import Deferred
 from providers.models import CalendarAccount
 from providers.resilience import key, redis
+
+log = logging.getLogger("slotwise.busy")
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,11 @@ def busy_for_host(host_id: UUID, start: datetime, end: datetime) -> tuple[list[B
     statuses: list[CalendarStatus] = []
     accounts = CalendarAccount.objects.filter(host_id=host_id, disconnected_at__isnull=True).order_by("created_at")
     for account in accounts:
-        intervals, status = busy_for_account(account, start, end)
+        try:
+            intervals, status = busy_for_account(account, start, end)
+        except Exception:  # one broken calendar (or its cache) must not take /slots down for the others
+            log.exception("busy times failed", extra={"calendarId": str(account.id)})
+            intervals, status = [], _status(account, "unavailable", [])
         busy.extend(intervals)
         statuses.append(status)
     return busy, statuses
@@ -64,6 +73,7 @@ def busy_for_host(host_id: UUID, start: datetime, end: datetime) -> tuple[list[B
 def busy_for_account(
     account: CalendarAccount, start: datetime, end: datetime
 ) -> tuple[list[BusyInterval], CalendarStatus]:
+    """One calendar's busy times in [start, end): cached, fetched, or (if it cannot answer) stale or unavailable."""
     days = _days(start, end)
     known = STORE.get(str(account.id), days)
     now = datetime.now(UTC)
@@ -73,7 +83,10 @@ def busy_for_account(
     if STORE.lead(str(account.id), days):
         try:
             fetched = _fetch(account, days)
-        except (ProviderError, Deferred):
+        except (ProviderError, Deferred):  # down, paused, over budget, or answering junk: use what is known
+            fetched = None
+        except Exception:
+            log.exception("busy times could not be read", extra={"calendarId": str(account.id)})
             fetched = None
         finally:
             STORE.release(str(account.id), days)

@@ -5,8 +5,9 @@ deleting it twice is harmless. Busy times come from the server's free-busy repor
 leaves out cancelled and transparent events and expands recurrences.
 
 The host names the URL, so every connection goes through providers.addresses (public addresses
-only, checked on the address connected to, redirects included). What a host is told of a failure
-is said in our own words (`in_our_words`), never with the server's text.
+only, checked on the address connected to, redirects included). Whatever the server answers,
+junk included, becomes one of the port's errors; what a host is told of a failure is said in our
+own words (`in_our_words`), never with the server's text.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ CALENDAR_RESOURCE = "{urn:ietf:params:xml:ns:caldav}calendar"
 RESOURCE_TYPE = "{DAV:}resourcetype"
 
 T = TypeVar("T")
+# What parsing a junk answer raises, in caldav, lxml or icalendar (caldav reads some junk as None).
+JUNK = (etree.LxmlError, ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
 class CalDavProvider:
@@ -57,17 +60,21 @@ class CalDavProvider:
 
     def busy_times(self, start: datetime, end: datetime) -> list[BusyInterval]:
         """The busy intervals in [start, end), in UTC, sorted; cancelled events are free."""
-        report = self._run("free-busy REPORT", lambda: cast(FreeBusy, self._calendar().freebusy_request(start, end)))
-        return _busy_intervals(str(report.data))
+
+        def report() -> list[BusyInterval]:  # read inside the translation: a junk answer is a port error
+            return _busy_intervals(str(cast(FreeBusy, self._calendar().freebusy_request(start, end)).data))
+
+        return self._run("free-busy REPORT", report)
 
     def event_uids(self, start: datetime, end: datetime) -> list[str]:
         """The uid of every event stored with a time in [start, end), cancelled or not, one per
         resource: a uid stored twice shows twice."""
 
-        def search() -> list[Event]:
-            return cast(list[Event], self._calendar().search(event=True, start=start, end=end))
+        def search() -> list[str]:
+            found = cast(list[Event], self._calendar().search(event=True, start=start, end=end))
+            return sorted(uid for uid in map(_uid_of, found) if uid)
 
-        return sorted(uid for uid in map(_uid_of, self._run("calendar-query REPORT", search)) if uid)
+        return self._run("calendar-query REPORT", search)
 
     def verify(self) -> None:
         """Checks, when a host connects a calendar, that the password opens the URL and that it is a calendar."""
@@ -142,7 +149,7 @@ def _translated(doing: str) -> Iterator[None]:
         if refused := addresses.refusal_in(e):
             raise Rejected(f"{doing}: {refused}") from e
         raise Unavailable(f"{doing}: {e}") from e
-    except (etree.LxmlError, ValueError) as e:  # broken XML or iCalendar: a server, or a page, that is not CalDAV
+    except JUNK as e:  # broken XML or iCalendar, or none at all: a server, or a page, that is not CalDAV
         raise Rejected(f"{doing}: the answer is not CalDAV ({type(e).__name__})") from e
 
 
