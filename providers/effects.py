@@ -7,6 +7,11 @@ window of hours (webhooks keep trying for a day) outlasts any sane timeout. The 
 enqueues a row again once it is due. A claim is a lease (`claimed_until`): while one worker
 holds it, a duplicate message does nothing; if that worker dies, the lease runs out and the
 row is sent again.
+
+Every failure lands in the row: its error, one more attempt, and the next one scheduled or the row
+dead-lettered (`failed`). A port error (ProviderError) follows the policy; anything else a handler
+raises (a bug, input nobody foresaw) is logged with its traceback and tried again only while the
+row has had fewer than `max_unexpected` attempts, so it can never be retried forever.
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ log = logging.getLogger("slotwise.side_effects")
 class RetryPolicy:
     """Exponential backoff with full jitter, capped; never sooner than the provider asked.
     Gives up after `max_attempts` failures or once `give_up_after` has passed since the side
-    effect was recorded, whichever comes first."""
+    effect was recorded, whichever comes first; after an unexpected error (not a ProviderError),
+    once the row has had `max_unexpected` attempts."""
 
     base: float
     cap: float
     max_attempts: int | None = None
     give_up_after: timedelta | None = None
+    max_unexpected: int = 3
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.base * 2 ** min(attempt, 62))
@@ -107,16 +114,24 @@ def perform(effect_id: int, policy: RetryPolicy, work: Callable[[SideEffect], st
         _reschedule(effect, wait.seconds, counted=False, error=str(wait))
         return f"deferred: {wait}"
     except ProviderError as error:
-        now = timezone.now()
-        attempts = effect.attempts + 1
-        if not error.retryable or policy.exhausted(attempts, effect.created_at, now):
-            finish(effect, SideEffect.FAILED, repr(error), attempts=attempts)
-            log.error("side effect failed", extra={"sideEffect": effect.id, "handler": effect.handler})
-            return "failed"
-        _reschedule(effect, policy.delay(attempts, error.retry_after), counted=True, error=repr(error))
-        return "retry scheduled"
+        return _failed(effect, policy, repr(error), error.retryable, error.retry_after)
+    except Exception as error:  # a bug, or input no handler foresaw: counted and bounded, never retried forever
+        log.exception("side effect raised unexpectedly", extra={"sideEffect": effect.id, "handler": effect.handler})
+        again = effect.attempts + 1 < policy.max_unexpected
+        return _failed(effect, policy, f"{type(error).__name__}: {error}", again, None)
     finish(effect, SideEffect.DONE, "")
     return outcome
+
+
+def _failed(effect: SideEffect, policy: RetryPolicy, note: str, retryable: bool, retry_after: float | None) -> str:
+    """Counts the failed attempt: the next one scheduled by the policy, or the row dead-lettered."""
+    attempts = effect.attempts + 1
+    if not retryable or policy.exhausted(attempts, effect.created_at, timezone.now()):
+        finish(effect, SideEffect.FAILED, note, attempts=attempts)
+        log.error("side effect failed", extra={"sideEffect": effect.id, "handler": effect.handler})
+        return "failed"
+    _reschedule(effect, policy.delay(attempts, retry_after), counted=True, error=note)
+    return "retry scheduled"
 
 
 def finish(effect: SideEffect, state: str, note: str, attempts: int | None = None) -> None:

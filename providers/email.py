@@ -6,6 +6,11 @@ between the server accepting it and the ledger recording that is recognisably th
 The connection is closed only after the ledger row is finished (see `Outbox`), and that UPDATE
 commits without waiting for the disk flush (`unflushed_commits`), which keeps the window to
 the UPDATE's round trip.
+
+A message that can never be sent is refused at once (Rejected), not retried: an address with a
+line break or one Django cannot encode (BadHeaderError, ValueError), a non-ASCII local part (it
+would need SMTPUTF8, which Django does not send, and would otherwise reach a mangled mailbox), a
+5xx reply.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import connection as database
 
 from providers.base import Rejected, Unavailable
@@ -81,6 +86,8 @@ class Outbox:
 
     def send(self, invitation: Invitation) -> None:
         """Hands the message to the mail server; raises Unavailable (retry) or Rejected (give up)."""
+        if problem := address_problem(invitation.to):
+            raise Rejected(f"the recipient's address {problem}")
         try:
             if self.connection is None:
                 self.connection = get_connection(fail_silently=False)
@@ -89,6 +96,8 @@ class Outbox:
         except smtplib.SMTPRecipientsRefused as refused:
             codes = [code for code, _ in refused.recipients.values()]
             raise _by_code(max(codes, default=550), f"recipient refused: {refused.recipients}") from None
+        except (BadHeaderError, ValueError) as error:  # written before any SMTP command: the connection is fine
+            raise Rejected(f"the message cannot be written: {type(error).__name__}: {error}") from None
         except smtplib.SMTPAuthenticationError as error:  # our credentials: fixable, so keep retrying
             raise Unavailable(f"mail server refused our login: {error.smtp_code}", status=error.smtp_code) from None
         except smtplib.SMTPResponseException as error:
@@ -110,6 +119,26 @@ class Outbox:
         if connection is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 connection.close()
+
+
+@contextlib.contextmanager
+def composing() -> Iterator[None]:
+    """Writing a message: an address no email header can carry (a line break, a non-ASCII mailbox)
+    is a permanent refusal, not an error to retry."""
+    try:
+        yield
+    except ValueError as error:  # UnicodeEncodeError from formataddr, BadHeaderError, "Invalid address"
+        raise Rejected(f"the message cannot be written: {type(error).__name__}: {error}") from None
+
+
+def address_problem(address: str) -> str | None:
+    """Why a recipient (`a@b.example` or `Name <a@b.example>`) can never be sent to, or None."""
+    if "\r" in address or "\n" in address:
+        return "contains a line break"
+    mailbox = parseaddr(address)[1] or address
+    if not mailbox.rpartition("@")[0].isascii():
+        return "has a non-ASCII local part, which needs SMTPUTF8 (not supported)"
+    return None
 
 
 def _by_code(code: int, detail: str) -> Unavailable | Rejected:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
-from providers.base import CalendarEvent
+from providers.base import CalendarEvent, Rejected
 
 PRODID = "-//Slotwise//Slotwise//EN"
 
@@ -30,6 +30,13 @@ def event_object(event: CalendarEvent) -> bytes:
 
 
 def _calendar(event: CalendarEvent, *, stored: bool) -> Calendar:
+    try:
+        return _written(event, stored)
+    except ValueError as error:  # e.g. a line break in an address: no calendar can carry it, ever
+        raise Rejected(f"the booking cannot be written as iCalendar: {error}") from None
+
+
+def _written(event: CalendarEvent, stored: bool) -> Calendar:
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")

@@ -23,7 +23,7 @@ from booking.public_events import event_id
 from projections.envelope import Envelope
 from providers.calendar_sync import BOOKING_EVENTS
 from providers.effects import Handler, RetryPolicy
-from providers.email import Outbox
+from providers.email import Outbox, composing
 from providers.letters import Meeting, letter
 from providers.models import SideEffect
 
@@ -64,8 +64,8 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
     kind = public_name(type(stored))
     meeting = Meeting.of(booking)
     previous = (stored.from_start, stored.from_end) if kind == "booking.rescheduled" else None
-    outbox.send(
-        letter(
+    with composing():
+        invitation = letter(
             meeting,
             effect.target,
             kind,
@@ -73,7 +73,7 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
             previous=previous,
             reason=getattr(stored, "reason", "") or "",
         )
-    )
+    outbox.send(invitation)
     return "sent"
 
 

@@ -29,7 +29,7 @@ from booking.domain.event_type import reminders_of
 from projections.envelope import Envelope
 from projections.models import Reminder
 from providers.effects import Handler, RetryPolicy
-from providers.email import Outbox
+from providers.email import Outbox, composing
 from providers.letters import Meeting, letter
 from providers.models import SideEffect
 
@@ -126,7 +126,9 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
     if reminder.minutes not in reminders_of(app.event_type(booking.event_type_id).settings):
         return "withdrawn: the event type no longer has this reminder"
     meeting = Meeting.of(booking)
-    outbox.send(letter(meeting, "attendee", "reminder", local_id=f"reminder.{reminder_id}", lead=reminder.minutes))
+    with composing():
+        invitation = letter(meeting, "attendee", "reminder", local_id=f"reminder.{reminder_id}", lead=reminder.minutes)
+    outbox.send(invitation)
     return "sent"
 
 
