@@ -79,4 +79,16 @@ class SideEffect(models.Model):
         ]
 
 
+class RateBudget(models.Model):
+    """One rate budget (providers.gcra) when there is no Redis: its theoretical arrival time, in
+    Unix seconds. A budget whose time has passed is full, as if it had no row."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    tat = models.FloatField()
+
+    class Meta:
+        db_table = "provider_rate_budget"
+        indexes = [models.Index(fields=["tat"], name="rate_budget_tat")]  # pruning full budgets
+
+
 from providers.webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402,F401

@@ -9,12 +9,14 @@
   worker obeys it. Refusals (4xx), rate limits and expired tokens do not count.
 
 Without SLOTWISE_REDIS_URL (the embedded default) both are kept per process.
+
+Budgets that must hold across processes even then (the public request limits, the email cap)
+use `shared_budget`: Redis when configured, else the database. The algorithm is providers.gcra.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,21 +27,11 @@ import pybreaker
 from django.conf import settings
 from redis import Redis
 
+from booking.settings.rates import Rate
+from providers import gcra
 from providers.base import ProviderError, Unavailable
 
 T = TypeVar("T")
-
-_GCRA = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-if tat - now > tolerance then return tostring(tat - now - tolerance) end
-tat = tat + interval
-redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
-return '0'
-"""
 
 
 @lru_cache(maxsize=4)
@@ -65,22 +57,15 @@ class RateLimiter:
     answers how many seconds until one is free (and takes nothing)."""
 
     def __init__(self) -> None:
-        self._local: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._local = gcra.InProcess()
 
     def wait(self, name: str, per_minute: float, burst: int) -> float:
         interval = 60.0 / per_minute
         tolerance = interval * burst
         shared = redis()
         if shared is not None:
-            return float(shared.eval(_GCRA, 1, key("rate", name), repr(interval), repr(tolerance)))
-        with self._lock:
-            now = time.monotonic()
-            tat = max(self._local.get(name, now), now)
-            if tat - now > tolerance:
-                return tat - now - tolerance
-            self._local[name] = tat + interval
-            return 0.0
+            return gcra.in_redis(shared, key("rate", name), interval, tolerance)
+        return self._local.take(name, interval, tolerance)
 
 
 LIMITER = RateLimiter()
@@ -90,6 +75,19 @@ def account_budget(account_id: str, provider: str) -> float:
     """Takes one call from an account's budget; answers the seconds to wait when it is spent."""
     per_minute = settings.SLOTWISE_PROVIDER_CALLS_PER_MINUTE.get(provider, 600.0)
     return LIMITER.wait(f"account:{account_id}", per_minute, settings.SLOTWISE_PROVIDER_BURST)
+
+
+def shared_budget(name: str, rate: Rate, n: int = 1) -> float:
+    """Takes `n` from a budget every process shares (Redis when configured, else the database);
+    answers 0, or the seconds until they would fit, taking nothing. Raises RedisError when Redis
+    does not answer."""
+    if n > rate.count:
+        return rate.seconds  # more than the whole budget at once: it never fits
+    interval, tolerance = rate.cell(n)
+    shared = redis()
+    if shared is not None:
+        return gcra.in_redis(shared, key("budget", name), interval, tolerance)
+    return gcra.in_database(name, interval, tolerance)
 
 
 def _healthy_refusal(error: BaseException) -> bool:

@@ -1,0 +1,93 @@
+"""Rate budgets by the generic cell rate algorithm (GCRA), kept in Redis, the database or a process.
+
+A budget is one number: its theoretical arrival time (TAT). Taking from it moves the TAT on by
+`interval` (from now, if it lies in the past); a take that finds the TAT more than `tolerance`
+ahead of now is refused, moves nothing, and answers how long until it would fit. So a budget
+lets `tolerance / interval + 1` takes through at once and then one per interval.
+
+Each store makes the decision in one atomic step, so concurrent processes share one budget:
+Redis runs it as one script timed by Redis's own clock; the database as one conditional UPDATE
+(PostgreSQL re-checks the condition under the row lock; SQLite holds its write lock); a process
+under a lock, for budgets that are its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, FloatField, Value
+from django.db.models.functions import Greatest
+from redis import Redis
+
+from providers.models import RateBudget
+
+LUA = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+if tat - now > tolerance then return tostring(tat - now - tolerance) end
+tat = tat + interval
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+return '0'
+"""
+
+
+def in_redis(client: Redis, key: str, interval: float, tolerance: float) -> float:
+    """Takes from the budget at `key`: 0 when taken, else the seconds until it would be."""
+    return float(client.eval(LUA, 1, key, repr(interval), repr(tolerance)))
+
+
+def in_database(name: str, interval: float, tolerance: float, now: float | None = None) -> float:
+    """Takes from the budget `name` in the Django database: 0 when taken, else the seconds until
+    it would be. `now` is Unix seconds (this process's clock unless given)."""
+    at = time.time() if now is None else now
+    for _ in range(3):  # a row made or pruned by another process between two steps: look again
+        if _advance(name, interval, tolerance, at):
+            return 0.0
+        tat: float | None = RateBudget.objects.filter(name=name).values_list("tat", flat=True).first()
+        if tat is None:
+            if _create(name, at + interval, at):
+                return 0.0
+        elif tat > at + tolerance:
+            return tat - at - tolerance
+    return 0.0  # the row kept changing under us: its budget is being taken and pruned, not spent
+
+
+def _advance(name: str, interval: float, tolerance: float, now: float) -> bool:
+    """One UPDATE that moves the TAT on only while it stands within the tolerance of now."""
+    moved: int = RateBudget.objects.filter(name=name, tat__lte=now + tolerance).update(
+        tat=Greatest(F("tat"), Value(now, output_field=FloatField())) + interval
+    )
+    return moved == 1
+
+
+def _create(name: str, tat: float, now: float) -> bool:
+    """A first take makes the row; full budgets are pruned then (a missing row is a full one)."""
+    try:
+        with transaction.atomic():
+            RateBudget.objects.create(name=name, tat=tat)
+    except IntegrityError:
+        return False  # another process made it since we looked
+    RateBudget.objects.filter(tat__lt=now).delete()
+    return True
+
+
+class InProcess:
+    """Budgets this process keeps to itself (for limits that are per process by design)."""
+
+    def __init__(self) -> None:
+        self._tats: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def take(self, name: str, interval: float, tolerance: float) -> float:
+        with self._lock:
+            now = time.monotonic()
+            tat = max(self._tats.get(name, now), now)
+            if tat - now > tolerance:
+                return tat - now - tolerance
+            self._tats[name] = tat + interval
+            return 0.0
