@@ -52,8 +52,10 @@ from booking.graphql.execution import BatchingExecutionContext
 from booking.graphql.expansion import expansion
 from booking.graphql.nesting import deeper_than
 from booking.graphql.schema import schema
+from booking.graphql.throttle import check_operation
 from booking.graphql.timing import time_resolvers
 from booking.observability.metrics import GRAPHQL_COST
+from booking.throttle import RateLimited
 
 log = logging.getLogger("slotwise.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -98,6 +100,7 @@ class GraphQLView(View):
             prepared = _prepare(params, request.method)
             variables = params.get("variables")
             measured = _limits(prepared, variables)
+            check_operation(request, schema.graphql_schema, prepared.operation, prepared.fragments, variables)
             result = execute(
                 schema.graphql_schema,
                 prepared.document,
@@ -107,6 +110,8 @@ class GraphQLView(View):
                 execution_context_class=BatchingExecutionContext,
             )
             assert isinstance(result, ExecutionResult)  # no resolver here is async
+        except RateLimited as limited:  # the REST endpoints' budgets: 429 whichever the media type
+            return _rate_limited(limited, media)
         except RequestError as refused:
             status = refused.status if not refused.document_level or media == GRAPHQL_RESPONSE else 200
             response = _respond({"errors": [refused.formatted()]}, status, media)
@@ -135,6 +140,13 @@ class GraphQLView(View):
             body["errors"] = errors
         body["extensions"] = cost
         return _respond(body, 200, media)
+
+
+def _rate_limited(limited: RateLimited, media: str) -> HttpResponse:
+    extensions = {"code": "rate_limited", "retryAfter": limited.retry_after}
+    response = _respond({"errors": [{"message": limited.message, "extensions": extensions}]}, 429, media)
+    response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def _media_type(request: HttpRequest) -> str:

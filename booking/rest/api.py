@@ -18,6 +18,7 @@ from booking.rest.bodies import BodyRefused, JsonBodyParser
 from booking.rest.problems import PROBLEMS, camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
 from projections.read_waits import TooManyWaiting
+from booking.throttle import RateLimited
 
 log = logging.getLogger("slotwise.api")
 
@@ -124,6 +125,11 @@ def view_behind(request: HttpRequest, exc: ViewBehind) -> HttpResponse:
 @api.exception_handler(TooManyWaiting)
 def too_many_waiting(request: HttpRequest, exc: TooManyWaiting) -> HttpResponse:
     return problem("too_many_waiting", f"{exc}; retry shortly", headers={"Retry-After": str(exc.retry_after)})
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    return problem("rate_limited", exc.message, headers={"Retry-After": str(exc.retry_after)})
 
 
 @api.exception_handler(HttpError)

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from booking import bookings
+from booking import bookings, throttle
 from booking.application import Outcome
 from booking.auth import optional_organisation
 from booking.bootstrap import get_app
@@ -25,8 +25,11 @@ from booking.rest.schemas import BookingIn, CancelIn, RescheduleIn
 router = Router(tags=["bookings"])
 
 
-@router.post("/bookings", response={201: r.BookingReply, **r.problems(400, 409, 413, 422)}, by_alias=True, auth=None)
+@router.post(
+    "/bookings", response={201: r.BookingReply, **r.problems(400, 409, 413, 422, 429)}, by_alias=True, auth=None
+)
 def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
+    throttle.public_write(request, payload.event_type_id)
     start = instant(payload.start, "start")
     person = payload.attendee
     attendee = bookings.attendee_of(person.name, person.email, person.time_zone)
@@ -49,11 +52,12 @@ def booking_history(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 @router.post(
     "/bookings/{uid}/reschedule",
-    response={200: r.BookingReply, **r.problems(400, 401, 404, 409, 410, 413, 422)},
+    response={200: r.BookingReply, **r.problems(400, 401, 404, 409, 410, 413, 422, 429)},
     by_alias=True,
     auth=None,
 )
 def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -> HttpResponse:
+    throttle.public_write(request, throttle.of_booking(uid))
     caller = _caller(request)
     start = instant(payload.start, "start")
     outcome = bookings.reschedule(caller, uid, start, key(request))
@@ -62,11 +66,12 @@ def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -
 
 @router.post(
     "/bookings/{uid}/cancel",
-    response={200: r.BookingReply, **r.problems(400, 401, 404, 409, 410, 413, 422)},
+    response={200: r.BookingReply, **r.problems(400, 401, 404, 409, 410, 413, 422, 429)},
     by_alias=True,
     auth=None,
 )
 def cancel_booking(request: HttpRequest, uid: UUID, payload: CancelIn) -> HttpResponse:
+    throttle.public_write(request, throttle.of_booking(uid))
     outcome = bookings.cancel(_caller(request), uid, payload.reason, key(request))
     return respond(booking_json(outcome.subject), meta={"position": outcome.position})
 

@@ -35,6 +35,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "version_mismatch": (412, "The resource has changed"),
     "payload_too_large": (413, "The request body is too large"),
     "unsupported_media_type": (415, "The request body must be application/json"),
+    "rate_limited": (429, "Too many requests; retry after the Retry-After seconds"),
     "internal_error": (500, "Internal error"),
     "not_ready": (503, "Not ready"),
     "not_caught_up": (503, "The views are still catching up"),

@@ -10,5 +10,6 @@ from booking.settings.outbound import *  # noqa: F403
 from booking.settings.providers import *  # noqa: F403
 from booking.settings.reads import *  # noqa: F403
 from booking.settings.resilience import *  # noqa: F403
+from booking.settings.throttle import *  # noqa: F403
 from booking.settings.transport import *  # noqa: F403
 from booking.settings.webhooks import *  # noqa: F403

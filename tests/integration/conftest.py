@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,17 @@ from projections.projector import Projector
 from projections.sources import LogSource
 from projections.views import VIEWS
 from tests.support import Clock, Reply, reply_of, wipe_event_store
+
+# The suite makes many public requests from 127.0.0.1: the public request limits are off for
+# every test that is not about them, in this process (below) and in every server or worker a
+# test starts (they inherit this environment). The limit tests turn them on explicitly
+# (tests/integration/limits_support.py).
+os.environ["SLOTWISE_PUBLIC_RATE_LIMIT"] = "off"
+
+
+@pytest.fixture(autouse=True)
+def limits_off(settings: Any) -> None:
+    settings.SLOTWISE_PUBLIC_RATE_LIMIT = None
 
 
 @pytest.fixture

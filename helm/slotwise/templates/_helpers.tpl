@@ -38,6 +38,22 @@ they fall back to the embedded default and write under var/). All four come from
   value: {{ .Values.graphql.maxCost | int | quote }}
 {{- end -}}
 
+{{- /* The public endpoints' request limits (booking/settings/throttle.py), for the API. */ -}}
+{{- define "slotwise.rateLimitsEnv" -}}
+{{- with .Values.rateLimits }}
+- name: SLOTWISE_PUBLIC_RATE_LIMIT
+  value: {{ .public | quote }}
+- name: SLOTWISE_PUBLIC_READ_RATE_LIMIT
+  value: {{ .publicReads | quote }}
+- name: SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT
+  value: {{ .eventType | quote }}
+- name: SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT
+  value: {{ .eventTypeReads | quote }}
+- name: SLOTWISE_TRUSTED_PROXY_COUNT
+  value: {{ .trustedProxyCount | int | quote }}
+{{- end }}
+{{- end -}}
+
 {{- /* The Redis every process shares (APQ, rate limits, circuit breakers, busy-time cache). */ -}}
 {{- define "slotwise.redisEnv" -}}
 {{- with .Values.redis.url }}

@@ -1,0 +1,78 @@
+"""The public request limits (booking.throttle) for GraphQL: the root fields an operation would run.
+
+bookingCreate, bookingReschedule and bookingCancel are writes and `slots` a read, drawn from the
+same budgets as their REST twins. Every root field counts, through aliases and fragments alike,
+so one document cannot carry more than the budgets allow. Fields whose arguments do not make
+sense (unknown variables, a malformed id) still count against the address; execution then
+refuses them itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+)
+from graphql.execution.collect_fields import collect_fields
+from graphql.execution.values import get_argument_values, get_variable_values
+
+from booking import throttle
+from booking.throttle import Ask
+
+WRITES = {"bookingCreate", "bookingReschedule", "bookingCancel"}
+
+
+def check_operation(
+    request: HttpRequest,
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    raw_variables: dict[str, Any] | None,
+) -> None:
+    """Takes the operation's limited root fields from their budgets; raises throttle.RateLimited."""
+    root = schema.mutation_type if operation.operation == OperationType.MUTATION else schema.query_type
+    if root is None:
+        return
+    coerced = get_variable_values(schema, operation.variable_definitions or (), raw_variables or {})
+    variables = coerced if isinstance(coerced, dict) else {}
+    fields = collect_fields(schema, fragments, variables, root, operation.selection_set)
+    asks = [ask for nodes in fields.values() if (ask := _ask(root.fields, nodes[0], variables))]
+    if asks:
+        throttle.check(request, asks)
+
+
+def _ask(fields: dict[str, Any], node: FieldNode, variables: dict[str, Any]) -> Ask | None:
+    name = node.name.value
+    if name not in WRITES and name != "slots":
+        return None
+    arguments = _arguments(fields[name], node, variables)
+    if name == "slots":
+        return Ask(throttle.READ, _uuid(arguments.get("event_type_id")))
+    given = arguments.get("input") or {}
+    if name == "bookingCreate":
+        return Ask(throttle.WRITE, _uuid(given.get("event_type_id")))
+    uid = _uuid(given.get("uid"))
+    return Ask(throttle.WRITE, throttle.of_booking(uid) if uid else None)
+
+
+def _arguments(field: Any, node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = get_argument_values(field, node, variables)
+    except GraphQLError:  # arguments execution will refuse (bad or missing variables): no event type
+        return {}
+    return found
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
