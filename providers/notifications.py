@@ -4,7 +4,8 @@ host (the organiser), each with the invitation attached (iTIP REQUEST, or CANCEL
 Each email is its own ledger row (handler `email.booking`, target `attendee` or `host`), so it
 is sent once per event per recipient. An email describes the booking as its event left it
 (SEQUENCE = that version), so a calendar that receives two out of order keeps the later one.
-Times in the text are in the recipient's zone; in the invitation, in the host's.
+Times in the text are in the recipient's zone; in the invitation, in the host's. Emails to the
+attendee count against the cap per address (providers.email_cap).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from projections.envelope import Envelope
 from providers.calendar_sync import BOOKING_EVENTS
 from providers.effects import Handler, RetryPolicy
 from providers.email import Outbox, composing
+from providers.email_cap import over_cap
 from providers.letters import Meeting, letter
 from providers.models import SideEffect
 
@@ -63,6 +65,8 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
     booking: Booking = app.repository.get(effect.aggregate_id, version=stored.originator_version)
     kind = public_name(type(stored))
     meeting = Meeting.of(booking)
+    if over_cap(effect, meeting.party(effect.target).email):
+        return "suppressed"
     previous = (stored.from_start, stored.from_end) if kind == "booking.rescheduled" else None
     with composing():
         invitation = letter(

@@ -55,6 +55,23 @@ class SideEffectLedger(Collector):
         for found in pending.order_by():
             oldest.add_metric([found["handler"]], (now - found["first"]).total_seconds())
         yield oldest
+        yield _suppressed()
+
+
+def _suppressed() -> Metric:
+    """Side effects finished without acting because a cap said no (emails over the per-address cap)."""
+    from providers.email_cap import SUPPRESSED
+    from providers.models import SideEffect
+
+    found = GaugeMetricFamily(
+        "slotwise_side_effects_suppressed",
+        "Side effects done without acting because a cap refused them (emails over the per-address cap), by handler.",
+        labels=["handler"],
+    )
+    rows = SideEffect.objects.filter(state=SideEffect.DONE, last_error__startswith=SUPPRESSED)
+    for row in rows.values("handler").annotate(n=Count("id")).order_by():
+        found.add_metric([row["handler"]], row["n"])
+    return found
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ import os
 from datetime import timedelta
 
 from booking.settings.paths import VAR_DIR
+from booking.settings.rates import count_from_env
 
 _BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
@@ -44,6 +45,11 @@ SLOTWISE_EMAIL_RETRY_CAP_SECONDS = float(os.environ.get("SLOTWISE_EMAIL_RETRY_CA
 SLOTWISE_EMAIL_RETRY_WINDOW_SECONDS = int(os.environ.get("SLOTWISE_EMAIL_RETRY_WINDOW_SECONDS", str(24 * 3600)))
 # A booking event older than this is not announced (a dispatcher started afresh on an old log).
 SLOTWISE_EMAIL_MAX_EVENT_AGE_SECONDS = int(os.environ.get("SLOTWISE_EMAIL_MAX_EVENT_AGE_SECONDS", str(24 * 3600)))
+
+# At most this many emails to one attendee address an hour (confirmations, changes and reminders
+# together; a refill of one every 60/N minutes), or `off`. Over it an email is not sent: its
+# ledger row is done with a note saying so. The host's own emails are not counted.
+SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR = count_from_env("SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR", "10", 1, allow_off=True)
 
 # Reminders: how often the scheduler looks for due ones, and how late one may still go out
 # (after a scheduler outage); later ones, and any once the meeting has begun, are skipped.

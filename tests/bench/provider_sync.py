@@ -46,6 +46,8 @@ def setup_django(pg_url: str) -> dict[str, str]:
         SLOTWISE_REDIS_URL="redis://127.0.0.1:6379/5",
         SLOTWISE_REDIS_PREFIX=corner,
         SLOTWISE_ALLOW_PRIVATE_URLS="1",  # Radicale is on loopback
+        # every booking of the burst has one attendee address: its emails must all go, as before the cap
+        SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR="off",
     )
     import django
 

@@ -23,16 +23,18 @@ from projections.sources import LogSource
 from projections.views import VIEWS
 from tests.support import Clock, Reply, reply_of, wipe_event_store
 
-# The suite makes many public requests from 127.0.0.1: the public request limits are off for
-# every test that is not about them, in this process (below) and in every server or worker a
-# test starts (they inherit this environment). The limit tests turn them on explicitly
-# (tests/integration/limits_support.py).
+# The suite makes many public requests from 127.0.0.1 and sends many emails to one attendee: the
+# public request limits and the email cap are off for every test that is not about them, in this
+# process (below) and in every server or worker a test starts (they inherit this environment).
+# The limit tests turn them on explicitly (tests/integration/limits_support.py).
 os.environ["SLOTWISE_PUBLIC_RATE_LIMIT"] = "off"
+os.environ["SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR"] = "off"
 
 
 @pytest.fixture(autouse=True)
 def limits_off(settings: Any) -> None:
     settings.SLOTWISE_PUBLIC_RATE_LIMIT = None
+    settings.SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR = None
 
 
 @pytest.fixture

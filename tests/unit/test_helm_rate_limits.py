@@ -1,11 +1,11 @@
-"""The chart sets the public request limits on the API."""
+"""The chart sets the public request limits on the API and the email cap on the workers."""
 
 from __future__ import annotations
 
 import helm_python
 import pytest
 
-from tests.unit.test_helm_chart import api_container, plain_env, render
+from tests.unit.test_helm_chart import api_container, container_of, plain_env, render
 
 
 def test_the_api_gets_the_public_limits_with_one_trusted_proxy_by_default() -> None:
@@ -37,3 +37,12 @@ def test_limits_are_set_from_values_and_off_is_accepted() -> None:
 def test_a_malformed_rate_is_refused_by_the_schema(rate: str) -> None:
     with pytest.raises(helm_python.HelmError):
         render({"rateLimits": {"public": rate}})
+
+
+def test_the_workers_get_the_email_cap() -> None:
+    worker = container_of(render(), "Deployment/sw-worker-default")
+    assert plain_env(worker)["SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR"] == "10"
+    capped_off = container_of(
+        render({"email": {"host": "", "from": "x@y", "perAddressPerHour": "off"}}), "Deployment/sw-worker-default"
+    )
+    assert plain_env(capped_off)["SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR"] == "off"

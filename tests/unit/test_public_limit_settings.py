@@ -24,7 +24,7 @@ def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]
         "import django; from django.conf import settings; django.setup();"
         "print(settings.SLOTWISE_PUBLIC_RATE_LIMIT, settings.SLOTWISE_PUBLIC_READ_RATE_LIMIT,"
         " settings.SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT, settings.SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT,"
-        " settings.SLOTWISE_TRUSTED_PROXY_COUNT)"
+        " settings.SLOTWISE_TRUSTED_PROXY_COUNT, settings.SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR)"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SLOTWISE_")}
     clean.update(DJANGO_SETTINGS_MODULE="booking.settings", SLOTWISE_VAR_DIR=str(ROOT / "var" / "test-unit"), **env)
@@ -53,7 +53,7 @@ def test_a_rate_of_n_lets_n_through_at_once_then_one_per_period_over_n() -> None
 def test_the_defaults_limit_writes_harder_than_reads_and_event_types_in_short_bursts() -> None:
     loaded = _settings_in_a_fresh_process()
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.split() == ["60/minute", "120/minute", "10/second", "50/second", "0"]
+    assert loaded.stdout.split() == ["60/minute", "120/minute", "10/second", "50/second", "0", "10"]
 
 
 @pytest.mark.parametrize(
@@ -66,6 +66,7 @@ def test_the_defaults_limit_writes_harder_than_reads_and_event_types_in_short_bu
             "SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT: 'lots' is not a rate",
         ),
         ("SLOTWISE_TRUSTED_PROXY_COUNT", "one", "SLOTWISE_TRUSTED_PROXY_COUNT: 'one' is not a whole number >= 0"),
+        ("SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR", "0", "SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR: '0' is not a whole"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_the_variable(variable: str, value: str, message: str) -> None:
@@ -75,9 +76,9 @@ def test_a_malformed_setting_stops_start_up_naming_the_variable(variable: str, v
 
 
 def test_off_is_accepted_where_a_limit_may_be_switched_off() -> None:
-    loaded = _settings_in_a_fresh_process(SLOTWISE_PUBLIC_RATE_LIMIT="off")
+    loaded = _settings_in_a_fresh_process(SLOTWISE_PUBLIC_RATE_LIMIT="off", SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR="off")
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.split()[0] == "None"
+    assert loaded.stdout.split()[0] == "None" and loaded.stdout.split()[-1] == "None"
 
 
 def _from(remote: str, forwarded: str | None = None) -> Any:

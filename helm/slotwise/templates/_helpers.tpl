@@ -106,6 +106,8 @@ the log instead (see email in values.yaml). */ -}}
 {{- end }}
 - name: SLOTWISE_EMAIL_FROM
   value: {{ .from | quote }}
+- name: SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR
+  value: {{ .perAddressPerHour | default 10 | toString | quote }}
 {{- end }}
 {{- end -}}
 
