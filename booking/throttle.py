@@ -90,7 +90,7 @@ def check(request: HttpRequest, asks: Iterable[Ask]) -> None:
     address = client_address(request)
     for kind, n in collections.Counter(ask.kind for ask in wanted).items():
         _take(f"public:{kind}:address:{address}", _address_rate(kind), n, kind, "address")
-    concerned = ((ask.kind, _resolved(ask.event_type)) for ask in wanted)
+    concerned = ((ask.kind, _resolved(ask.event_type)) for ask in wanted if _event_type_rate(ask.kind))
     for (kind, event_type_id), n in collections.Counter(c for c in concerned if c[1] is not None).items():
         _take(f"public:{kind}:event-type:{event_type_id}", _event_type_rate(kind), n, kind, "event type")
 
@@ -131,12 +131,13 @@ def _take(name: str, rate: Rate | None, n: int, kind: str, per: str) -> None:
         return
     try:
         wait = shared_budget(name, rate, n)
-    except RedisError:  # availability first: a limit store that is down lets requests through
-        log.exception("rate limit store unreachable: request let through", extra={"budget": f"{kind} {per}"})
+    except RedisError as error:  # availability first: a limit store that is down lets requests through
+        log.warning("rate limit store unreachable: request let through", extra={"budget": name, "error": repr(error)})
         return
     if wait > 0:
         REFUSED.labels(f"{kind} per {per}").inc()
-        raise RateLimited(f"too many {_NOUNS[kind]} from this {per} (at most {rate})", wait)
+        whose = "from this address" if per == "address" else "for this event type"
+        raise RateLimited(f"too many {_NOUNS[kind]} {whose} (at most {rate}); retry later", wait)
 
 
 _NOUNS = {WRITE: "bookings, reschedules and cancellations", READ: "slot lookups"}

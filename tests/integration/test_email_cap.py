@@ -20,6 +20,7 @@ from providers.models import SideEffect
 from tests.integration import limits_support
 from tests.integration.conftest import WEEKDAYS, Api, make_event_type, make_host
 from tests.integration.limits_support import DAY, booking
+from tests.integration.server import free_port
 from tests.integration.smtp_server import SmtpServer, smtp_server
 from tests.integration.test_email import deliver
 from tests.support import Clock
@@ -113,3 +114,20 @@ def test_a_reminder_to_an_address_over_its_cap_is_suppressed(
     assert sent == ["suppressed"] and len(smtp.to(GUEST)) == 1
     row = SideEffect.objects.get(handler="email.reminder")
     assert row.state == SideEffect.DONE and row.last_error.startswith("suppressed:")
+
+
+def test_an_email_whose_cap_cannot_be_read_waits_and_is_not_sent_uncounted(
+    app: Slotwise, api: Api, smtp: SmtpServer, settings: Any
+) -> None:
+    # given the cap kept in a Redis that is not there
+    settings.SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR = 10
+    settings.SLOTWISE_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    event_type = make_event_type(api, make_host(api))
+    assert api.post("/bookings", booking(event_type, DAY[0])).status == 201
+    # when the emails go out
+    outcomes = deliver(app)
+    # then the host's is sent; the attendee's waits, with no attempt counted, for the cap to answer
+    assert sorted(outcomes) == ["deferred: the email cap's store did not answer", "sent"]
+    row = _attendee_rows()[0]
+    assert row.state == SideEffect.PENDING and row.attempts == 0 and row.not_before is not None
+    assert smtp.to(GUEST) == [] and len(smtp.to(HOST)) == 1

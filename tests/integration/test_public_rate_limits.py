@@ -10,6 +10,7 @@ from tests.integration import limits_support
 from tests.integration.conftest import Api, make_event_type, make_host
 from tests.integration.graphql_support import BOOK, operation
 from tests.integration.limits_support import DAY, booking, graphql_from, limits_on, rest_from, slots_query
+from tests.integration.server import free_port
 from tests.support import events_in
 
 store = limits_support.store
@@ -171,3 +172,13 @@ def test_one_graphql_document_cannot_carry_more_than_the_budget(
     # and one booking twice fits the budget and runs
     two = gql(_bookings(2), {f"b{n}": booking(event_type, DAY[n]) for n in range(2)})
     assert two.status == 200 and two.data == {"b0": {"errors": []}, "b1": {"errors": []}}, two.body
+
+
+def test_a_limit_store_that_does_not_answer_lets_requests_through(app: Slotwise, api: Api, settings: Any) -> None:
+    # given limits kept in a Redis that is not there (nothing listens on the port)
+    limits_on(settings, writes="1/hour", event_type_writes="1/hour")
+    settings.SLOTWISE_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    event_type = _event_type(api)
+    caller = rest_from("127.0.0.1")
+    # when the address books twice, then the bookings are made: no 500, no refusal
+    assert [caller.post("/bookings", booking(event_type, DAY[n])).status for n in range(2)] == [201, 201]
