@@ -17,8 +17,8 @@ from booking.rest import agenda, bookings, calendars, event_types, hosts, slots,
 from booking.rest.bodies import BodyRefused, JsonBodyParser
 from booking.rest.problems import PROBLEMS, camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
-from projections.read_waits import TooManyWaiting
 from booking.throttle import RateLimited
+from projections.read_waits import TooManyWaiting
 
 log = logging.getLogger("slotwise.api")
 

@@ -52,8 +52,9 @@ def test_rescheduling_and_cancelling_spend_the_same_budget_as_booking(
     attendee = rest_from("127.0.0.1")
     # when the attendee books, moves and cancels
     made = attendee.post("/bookings", booking(event_type, DAY[0])).data
-    token = {"X-Cancel-Token": made["cancelToken"]}
-    assert attendee.post(f"/bookings/{made['uid']}/reschedule", {"start": DAY[2]}, headers=token).status == 200
+    moved = attendee.post(f"/bookings/{made['uid']}/reschedule", {"start": DAY[2]}, headers=_token(made))
+    assert moved.status == 200
+    token = _token(moved.data)  # a reschedule hands out the booking's next token
     assert attendee.post(f"/bookings/{made['uid']}/cancel", {"reason": "x"}, headers=token).status == 200
     # then the fourth change of any kind is refused, and writes nothing
     written = events_in(app)
@@ -61,6 +62,10 @@ def test_rescheduling_and_cancelling_spend_the_same_budget_as_booking(
     assert again.status == 429 and again.code == "rate_limited"
     assert attendee.post("/bookings", booking(event_type, DAY[4])).status == 429
     assert events_in(app) == written
+
+
+def _token(booking: dict[str, Any]) -> dict[str, str]:
+    return {"X-Cancel-Token": booking["cancelToken"]}
 
 
 def test_the_event_type_budget_refuses_a_crowd_of_addresses(api: Api, settings: Any, store: str, app: Slotwise) -> None:
