@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Application, Repository, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import strtobool
 
 from booking.domain import ids
 from booking.domain.availability import Availability, Reservation
@@ -32,6 +33,7 @@ from booking.domain.organisation import Organisation
 from booking.domain.schedule import Schedule
 from booking.domain.timezones import zone
 from booking.eventstore import position_of
+from booking.repository import ThreadSafeRepository
 
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
@@ -63,13 +65,25 @@ class Slotwise(Application[UUID]):
     name = "Slotwise"  # fixes table names however the class is renamed
     snapshotting_intervals = {CalendarDay: 50}
     # Cached aggregates are always fast-forwarded from the store before use, so they are
-    # never stale for a decision; the cache only saves re-reading history.
+    # never stale for a decision; the cache only saves re-reading history. Threads share it,
+    # so reads of one aggregate take turns (booking/repository.py).
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
     max_attempts = 12
 
     def __init__(self, env: dict[str, str] | None = None, clock: Clock = system_clock) -> None:
         super().__init__(env=env)
         self.clock = clock
+
+    def construct_repository(self) -> Repository[UUID]:
+        # the threads of a gthread worker share this cache: reads must not copy mid-fast-forward
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return ThreadSafeRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
 
     # -- organisations and hosts ------------------------------------------------------------
 
