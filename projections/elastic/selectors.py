@@ -28,8 +28,13 @@ def _entries_query(
     return filters
 
 
+# the wildcard query's own syntax: `*` and `?` match anything, a backslash escapes the next character
+WILDCARD_SYNTAX = str.maketrans({"\\": "\\\\", "*": "\\*", "?": "\\?"})
+
+
 def _contains(field: str, text: str) -> dict[str, Any]:
-    return {"wildcard": {field: {"value": f"*{text}*", "case_insensitive": True}}}
+    """Matches values holding `text` literally (any case), as SQL's icontains does."""
+    return {"wildcard": {field: {"value": f"*{text.translate(WILDCARD_SYNTAX)}*", "case_insensitive": True}}}
 
 
 def agenda_for(
