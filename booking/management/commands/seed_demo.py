@@ -1,14 +1,19 @@
-"""Seeds (or reuses) the demo organisation, host and event type, and prints how to call them."""
+"""Seeds (or reuses) the demo organisation, host and event type, and prints how to call them.
+
+The demo API key is made afresh on every run and printed, never stored: the keys earlier runs
+printed are revoked, so the only copy of a live key is the one on the terminal.
+"""
 
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from booking.api_keys import create_api_key, organisation_for
+from booking.api_keys import create_api_key, revoke_api_key
 from booking.bootstrap import get_app
 from booking.domain import ids
 from booking.domain.schedule import Schedule
+from booking.models import ApiKey
 from booking.settings.paths import VAR_DIR
 
 DEMO_ORG = "demo"
@@ -17,7 +22,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisation, host and event type (reused on later runs)."
+    help = "Create the demo organisation, host and event type (reused on later runs) and a fresh demo API key."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", default="8000")
@@ -47,11 +52,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def _demo_key() -> str:
-        """The demo key is kept under var/ so a second run shows the same one (demo only)."""
-        path = Path(VAR_DIR) / "demo_api_key"
-        if path.exists() and organisation_for(key := path.read_text().strip()) is not None:
-            return key
-        key = create_api_key(DEMO_ORG)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+        """A new demo key; the ones before it stop working (releases before this one kept the key
+        in plain text under var/: that file goes too)."""
+        (Path(VAR_DIR) / "demo_api_key").unlink(missing_ok=True)
+        live = ApiKey.objects.filter(organisation_slug=DEMO_ORG, revoked_at__isnull=True)
+        for prefix in live.values_list("prefix", flat=True):
+            revoke_api_key(prefix)
+        return create_api_key(DEMO_ORG)
