@@ -1,20 +1,26 @@
 """Prometheus metrics, served at /metrics (per process, or every worker's in multiprocess mode).
 
 Under gunicorn, `manage.py serve` points PROMETHEUS_MULTIPROC_DIR at a directory under var/
-so that every worker's samples are summed into one answer.
+so that every worker's samples are summed into one answer. Only the scraper may read them:
+the bearer token in SLOTWISE_METRICS_TOKEN when it is set, loopback clients otherwise.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from booking.rest.problems import problem
 
 RESOLVER_SECONDS = Histogram(
     "slotwise_graphql_resolver_seconds",
@@ -75,6 +81,9 @@ def _suppressed() -> Metric:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Every process's samples and the ledger's, for the scraper only (see `refusal`)."""
+    if (refused := refusal(request)) is not None:
+        return refused
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -83,3 +92,27 @@ def metrics(request: HttpRequest) -> HttpResponse:
     ledger = CollectorRegistry(auto_describe=False)
     ledger.register(SideEffectLedger())
     return HttpResponse(generate_latest(registry) + generate_latest(ledger), content_type=CONTENT_TYPE_LATEST)
+
+
+def refusal(request: HttpRequest) -> HttpResponse | None:
+    """None when the caller may read the metrics; otherwise the problem+json answer saying why not."""
+    token = settings.SLOTWISE_METRICS_TOKEN
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        # compare_digest: how much of a guess matched must not show in the time the answer takes
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return None
+        detail = "send Authorization: Bearer with the metrics token"
+        return problem("unauthorized", detail, [("Authorization", detail)], headers={"WWW-Authenticate": "Bearer"})
+    if _loopback(request.META.get("REMOTE_ADDR", "")):
+        return None
+    return problem("forbidden", "metrics are served to loopback clients only unless SLOTWISE_METRICS_TOKEN is set")
+
+
+def _loopback(address: str) -> bool:
+    try:
+        found = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(found, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return bool(found.is_loopback or (mapped is not None and mapped.is_loopback))

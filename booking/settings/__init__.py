@@ -5,6 +5,7 @@ from booking.settings.celery import *  # noqa: F403
 from booking.settings.database import *  # noqa: F403
 from booking.settings.graphql import *  # noqa: F403
 from booking.settings.logs import *  # noqa: F403
+from booking.settings.metrics import *  # noqa: F403
 from booking.settings.notifications import *  # noqa: F403
 from booking.settings.outbound import *  # noqa: F403
 from booking.settings.providers import *  # noqa: F403
