@@ -11,12 +11,14 @@ import pytest
 import yaml
 
 CHART = Path(__file__).resolve().parents[2] / "helm" / "slotwise"
+# what every install must say (the chart has no default for it)
+REQUIRED = {"allowedHosts": ["book.example.com"]}
 
 
 def render(values: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     chart = helm_python.Chart.load(str(CHART))
     try:
-        files = chart.render(values, name="sw", namespace="prod", is_install=True)
+        files = chart.render({**REQUIRED, **(values or {})}, name="sw", namespace="prod", is_install=True)
     finally:
         chart.close()
     objects = {}
@@ -28,7 +30,7 @@ def render(values: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
 
 
 def test_chart_lints_without_errors() -> None:
-    result = helm_python.lint(str(CHART), strict=True)
+    result = helm_python.lint(str(CHART), REQUIRED, strict=True)
     assert result["errors"] == []
     assert [m for m in result["messages"] if m["severity"] > 1] == []
 
@@ -68,6 +70,7 @@ def test_api_runs_gunicorn_with_probes_on_our_health_endpoints() -> None:
         # without these two Django's settings do not load on a read-only filesystem
         "SLOTWISE_CELERY_BROKER_URL": {"name": "slotwise", "key": "SLOTWISE_CELERY_BROKER_URL"},
         "SLOTWISE_CREDENTIALS_KEY": {"name": "slotwise", "key": "SLOTWISE_CREDENTIALS_KEY"},
+        "SLOTWISE_METRICS_TOKEN": {"name": "slotwise", "key": "SLOTWISE_METRICS_TOKEN"},
     }
 
 
@@ -97,7 +100,8 @@ def plain_env(container: dict[str, Any]) -> dict[str, str]:
 
 
 def secret_env(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+    found = (e for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {}))
+    return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in found}
 
 
 def test_graphql_runs_in_production_mode_by_default() -> None:
@@ -418,3 +422,56 @@ def test_oauth_clients_reach_the_api_and_the_workers_with_secrets_from_the_secre
 def test_a_wrong_process_value_is_refused_by_the_schema(values: dict[str, Any]) -> None:
     with pytest.raises(helm_python.HelmError, match="schema"):
         render(values)
+
+
+def test_the_metrics_token_comes_from_the_secret_for_the_api_only() -> None:
+    # given the chart rendered with its defaults
+    objects = render()
+    # then the API gets the token from the Secret, required (no pod serves /metrics without it)
+    token = secret_env(api_container(objects))["SLOTWISE_METRICS_TOKEN"]
+    assert token == {"name": "slotwise", "key": "SLOTWISE_METRICS_TOKEN"}
+    # and no process without an HTTP port holds it
+    for name in PROCESSES:
+        assert "SLOTWISE_METRICS_TOKEN" not in {e["name"] for e in container_of(objects, name)["env"]}
+
+
+def test_without_allowed_hosts_the_chart_refuses_to_render() -> None:
+    # given no allowedHosts (the chart's own default), when rendered, then the schema refuses it
+    chart = helm_python.Chart.load(str(CHART))
+    try:
+        with pytest.raises(helm_python.HelmError, match="at '/allowedHosts'"):
+            chart.render(None, name="sw", namespace="prod", is_install=True)
+    finally:
+        chart.close()
+
+
+@pytest.mark.parametrize("hosts", [[], ["*"], ["*.example.com"], ["book.example.com", "*"], [""], ["a b.example"]])
+def test_a_wildcard_or_empty_allowed_host_is_refused(hosts: list[str]) -> None:
+    with pytest.raises(helm_python.HelmError, match="at '/allowedHosts"):
+        render({"allowedHosts": hosts})
+
+
+@pytest.mark.parametrize("name", ["SLOTWISE_ALLOWED_HOSTS", "SLOTWISE_METRICS_TOKEN", "SLOTWISE_POD_IP"])
+def test_the_hosts_and_the_metrics_token_cannot_be_set_through_env(name: str) -> None:
+    with pytest.raises(helm_python.HelmError, match=f"invalid propertyName '{name}'"):
+        render({"env": {name: "*"}})
+
+
+def test_the_api_answers_its_public_names_and_its_pod_ip_only() -> None:
+    # given two public names, one of them with its subdomains
+    container = api_container(render({"allowedHosts": [".example.com", "api.example.org"]}))
+    env = {e["name"]: e for e in container["env"]}
+    # then Django is told exactly those, and the pod's IP for Prometheus (defined before it is used)
+    assert env["SLOTWISE_ALLOWED_HOSTS"]["value"] == ".example.com,api.example.org,$(SLOTWISE_POD_IP)"
+    assert env["SLOTWISE_POD_IP"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    names = [e["name"] for e in container["env"]]
+    assert names.index("SLOTWISE_POD_IP") < names.index("SLOTWISE_ALLOWED_HOSTS")
+    assert "*" not in env["SLOTWISE_ALLOWED_HOSTS"]["value"]
+
+
+def test_the_probes_send_an_allowed_host_header() -> None:
+    # given a first allowed host that takes in subdomains
+    container = api_container(render({"allowedHosts": [".example.com", "api.example.org"]}))
+    # then each probe names the bare domain, which Django's ".example.com" entry answers
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["httpHeaders"] == [{"name": "Host", "value": "example.com"}]
