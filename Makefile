@@ -6,22 +6,27 @@ PORT ?= 8000
 WORKERS ?= 2
 THREADS ?= 8
 PG_URL ?= postgres://postgres@127.0.0.1:5432
+# What production runs (the image installs only this), and that plus the dev tools, pinned alike.
+RUNTIME_LOCK := requirements.lock
+DEV_LOCK := tests/requirements-dev.lock
+PIP_COMPILE := $(VENV)/bin/pip-compile -q --strip-extras --no-emit-find-links --no-emit-index-url
 export DJANGO_SETTINGS_MODULE := booking.settings
 
 .PHONY: install lock run test test-unit test-sqlite test-postgres lint bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: $(RUNTIME_LOCK) $(DEV_LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(RUNTIME_LOCK) -r $(DEV_LOCK)
 	touch $@
 
-# Re-pins requirements.lock after a change to pyproject.toml's dependencies.
+# Re-pins both locks after a change to pyproject.toml's dependencies: the dev lock is
+# constrained to the runtime pins, so tests run the versions production runs.
 lock: install
 	$(PY) -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
-	$(VENV)/bin/pip-compile -q --extra dev --strip-extras --no-emit-find-links --no-emit-index-url \
-		-o requirements.lock pyproject.toml
+	$(PIP_COMPILE) -o $(RUNTIME_LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK) pyproject.toml
 
 run: install
 	$(PY) manage.py migrate --noinput -v 0
