@@ -16,9 +16,13 @@ export DJANGO_SETTINGS_MODULE := booking.settings
 
 install: $(VENV)/.installed
 
+# niquests' urllib3-future is built from source with URLLIB3_NO_OVERRIDE: its wheel replaces
+# urllib3 itself at every interpreter start, so requests would run on the fork, not on urllib3.
+PIP_INSTALL := URLLIB3_NO_OVERRIDE=1 $(PY) -m pip install --quiet --disable-pip-version-check --no-binary urllib3-future
+
 $(VENV)/.installed: $(RUNTIME_LOCK) $(DEV_LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r $(RUNTIME_LOCK) -r $(DEV_LOCK)
+	$(PIP_INSTALL) -r $(RUNTIME_LOCK) -r $(DEV_LOCK)
 	touch $@
 
 # Re-pins both locks after a change to pyproject.toml's dependencies: the dev lock is

@@ -72,3 +72,20 @@ def test_make_install_reinstalls_when_either_lock_changes() -> None:
         # then it would install both locks again
         assert "pip install" in planned, lock.name
         assert f"-r {RUNTIME_LOCK.name} -r tests/{DEV_LOCK.name}" in planned
+
+
+def test_requests_runs_on_urllib3_and_niquests_on_its_own_fork() -> None:
+    # given the installed environment (make install builds urllib3-future with URLLIB3_NO_OVERRIDE)
+    import niquests.packages.urllib3 as fork
+    import urllib3
+
+    # then `import urllib3` is the pinned urllib3, not the fork copied over it at start-up
+    assert urllib3.__version__ == _pins(RUNTIME_LOCK)["urllib3"]
+    assert Path(fork.__file__).parent.name == "urllib3_future"
+    assert Path(urllib3.__file__).parent != Path(fork.__file__).parent
+
+
+def test_the_image_builds_urllib3_future_without_replacing_urllib3() -> None:
+    lines = (ROOT / "helm" / "image" / "Dockerfile").read_text().splitlines()
+    install = next(line for line in lines if re.match(r"^RUN\b.*\bpip\b.*\binstall\b", line))
+    assert "URLLIB3_NO_OVERRIDE=1" in install and "--no-binary urllib3-future" in install
