@@ -43,11 +43,21 @@ _DATE = re.compile(_DATE_SHAPE)
 _INSTANT = re.compile(_INSTANT_SHAPE)
 _UUID = re.compile(_UUID_SHAPE)
 
-# The same rules as OpenAPI patterns (ECMA-262 reads `$` as the end of the text).
+# The same rules as OpenAPI patterns (ECMA-262 reads `$` as the end of the text). The shapes
+# above check digits only and leave the calendar to `fromisoformat`; the published patterns also
+# bound months, days, hours and offsets, so that what they allow is what is accepted (the
+# `format` beside them rules out the 30th of February).
+_MONTH_DAY = r"(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_HOUR_MINUTE = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 PLAIN_TEXT_PATTERN = f"^[^{_SINGLE_LINE_REFUSED}]*$"
 FREE_TEXT_PATTERN = f"^[^{_MULTI_LINE_REFUSED}]*$"
-DATE_PATTERN = f"^{_DATE_SHAPE}$"
-INSTANT_PATTERN = f"^{_INSTANT_SHAPE}$"
+DATE_PATTERN = f"^{_YEAR}-{_MONTH_DAY}$"
+INSTANT_PATTERN = f"^{_YEAR}-{_MONTH_DAY}[Tt]{_HOUR_MINUTE}:[0-5][0-9](?:\\.[0-9]{{1,6}})?(?:[Zz]|[+-]{_HOUR_MINUTE})$"
+# Blank is what `str.strip` removes: Python's whitespace, of which the controls are refused anyway.
+_BLANK = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace() and not _REFUSED_IN_LINE.match(c))
+LINE_CHAR = f"[^{_SINGLE_LINE_REFUSED}]"  # one character of plain text
+SEEN_CHAR = f"[^{_SINGLE_LINE_REFUSED}{_BLANK}]"  # one that is not blank either
+NOT_BLANK_PATTERN = f"^{LINE_CHAR}*{SEEN_CHAR}{LINE_CHAR}*$"
 YEARS = f"{FIRST_DAY.year} to {LAST_DAY.year}"
 MAX_EMAIL = 254
 

@@ -9,13 +9,14 @@ from booking.domain.errors import InvalidValue
 
 
 @lru_cache(maxsize=1)
-def _known() -> frozenset[str]:
+def known_zones() -> frozenset[str]:
+    """Every zone name this process's tz database has (the names the API accepts)."""
     return frozenset(available_timezones())
 
 
 @lru_cache(maxsize=1024)
 def zone(name: str, field: str = "timeZone") -> ZoneInfo:
     """The zone called `name`, or InvalidValue naming `field` if no such IANA zone exists."""
-    if name not in _known():
+    if name not in known_zones():
         raise InvalidValue.single(field, f"unknown IANA time zone {name!r}")
     return ZoneInfo(name)

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.params.functions import Query
 
 from booking.domain.errors import InvalidValue
-from booking.inputs import date_range, plain_text
+from booking.inputs import PLAIN_TEXT_PATTERN, date_range, plain_text
 from booking.rest import replies as r
 from booking.rest.presenters import respond
-from booking.rest.reads import caught_up
+from booking.rest.reads import MIN_POSITION, MinPosition, caught_up
+from booking.rest.schemas import DATE, shown
 from projections.models import AgendaEntry
 from projections.reads import agenda_for, agenda_stats
-from projections.selectors import GROUPS
+from projections.selectors import GROUPS, MAX_CURSOR
 
 router = Router(tags=["agenda"])
 STATUSES = ("accepted", "cancelled")
+MAX_LIMIT = 200
+MAX_QUERY = 200
+FIRST_DAY, LAST_DAY = "the first host-local date, inclusive", "the last host-local date, inclusive"
 
 
 def entry_json(e: AgendaEntry) -> dict[str, Any]:
@@ -42,20 +47,27 @@ def entry_json(e: AgendaEntry) -> dict[str, Any]:
 @router.get("/agenda", response={200: r.AgendaReply, **r.problems(401, 422, 503)}, by_alias=True)
 def agenda(
     request: HttpRequest,
-    hostId: UUID | None = None,  # noqa: N803 - wire names
-    status: str | None = None,
-    q: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
+    hostId: UUID | None = Query(None),  # noqa: N803 - wire names
+    from_: Annotated[str, shown(**DATE)] | None = Query(None, alias="from", description=FIRST_DAY),
+    to: Annotated[str, shown(**DATE)] | None = Query(None, description=LAST_DAY),
+    status: Annotated[str, shown(enum=list(STATUSES))] | None = Query(None),
+    q: Annotated[str, shown(maxLength=MAX_QUERY, pattern=PLAIN_TEXT_PATTERN)] | None = Query(
+        None, description="attendee name or email, or title, contains"
+    ),
+    cursor: Annotated[str, shown(maxLength=MAX_CURSOR, pattern="^[A-Za-z0-9_-]+$")] | None = Query(
+        None, description="meta.nextCursor of the page before"
+    ),
+    limit: Annotated[int, shown(minimum=1, maximum=MAX_LIMIT)] = 50,
+    minPosition: MinPosition = MIN_POSITION,  # noqa: N803
 ) -> HttpResponse:
-    first, last = date_range(request.GET.get("from"), request.GET.get("to"))
+    first, last = date_range(from_, to)
     if status is not None and status not in STATUSES:
         raise InvalidValue.single("status", "must be accepted or cancelled")
-    if not 1 <= limit <= 200:
-        raise InvalidValue.single("limit", "must be from 1 to 200")
-    if q is not None and len(plain_text(q, "q")) > 200:
-        raise InvalidValue.single("q", "must be at most 200 characters")
-    caught_up(request, ("agenda",))
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidValue.single("limit", f"must be from 1 to {MAX_LIMIT}")
+    if q is not None and len(plain_text(q, "q")) > MAX_QUERY:
+        raise InvalidValue.single("q", f"must be at most {MAX_QUERY} characters")
+    caught_up(minPosition, ("agenda",))
     try:
         entries, next_cursor = agenda_for(
             request.auth, host_id=hostId, first=first, last=last, status=status, q=q, cursor=cursor, limit=limit
@@ -66,9 +78,16 @@ def agenda(
 
 
 @router.get("/agenda/stats", response={200: r.StatsReply, **r.problems(401, 422, 503)}, by_alias=True)
-def stats(request: HttpRequest, groupBy: str = "day", hostId: UUID | None = None) -> HttpResponse:  # noqa: N803
+def stats(
+    request: HttpRequest,
+    groupBy: Annotated[str, shown(enum=list(GROUPS))] = "day",  # noqa: N803 - wire names
+    hostId: UUID | None = Query(None),  # noqa: N803
+    from_: Annotated[str, shown(**DATE)] | None = Query(None, alias="from", description=FIRST_DAY),
+    to: Annotated[str, shown(**DATE)] | None = Query(None, description=LAST_DAY),
+    minPosition: MinPosition = MIN_POSITION,  # noqa: N803
+) -> HttpResponse:
     if groupBy not in GROUPS:
         raise InvalidValue.single("groupBy", "must be day, host or eventType")
-    first, last = date_range(request.GET.get("from"), request.GET.get("to"))
-    caught_up(request, ("agenda",))
+    first, last = date_range(from_, to)
+    caught_up(minPosition, ("agenda",))
     return respond(agenda_stats(request.auth, groupBy, host_id=hostId, first=first, last=last))

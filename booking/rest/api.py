@@ -13,10 +13,12 @@ from ninja.security import HttpBearer
 from booking.api_keys import organisation_for
 from booking.auth import InvalidKey
 from booking.domain.errors import DomainError
+from booking.domain.timezones import known_zones
 from booking.rest import agenda, bookings, calendars, event_types, hosts, slots, webhooks
 from booking.rest.bodies import BodyRefused, JsonBodyParser
 from booking.rest.problems import PROBLEMS, camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
+from booking.rest.schemas import ZONE, no_null
 from booking.throttle import RateLimited
 from projections.read_waits import TooManyWaiting
 
@@ -44,8 +46,28 @@ class SlotwiseAPI(NinjaAPI):
                         content["application/problem+json"] = content.pop("application/json")
                 if "requestBody" in operation:
                     operation["responses"].setdefault("415", _problem_response("unsupported_media_type"))
+                for parameter in operation.get("parameters", []):  # a URL cannot carry a null
+                    parameter["schema"] = no_null(parameter["schema"])
                 operation.setdefault("parameters", []).extend(_headers(path, method))
+        schema["components"]["schemas"]["TimeZone"] = {
+            "type": "string",
+            "enum": sorted(known_zones()),
+            "description": "an IANA time zone this server's tz database knows",
+        }
+        _point_at_zones(schema)
         return schema
+
+
+def _point_at_zones(node: Any) -> None:
+    """Every schema marked as a time zone (booking.rest.schemas.ZONE) becomes a reference to the
+    TimeZone component, keeping its description."""
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        if isinstance(child, dict) and child.pop(ZONE, False):
+            described = {"description": child["description"]} if "description" in child else {}
+            child.clear()
+            child.update({"$ref": "#/components/schemas/TimeZone", **described})
+        _point_at_zones(child)
 
 
 def _problem_response(code: str) -> dict[str, Any]:
@@ -55,22 +77,30 @@ def _problem_response(code: str) -> dict[str, Any]:
     }
 
 
+KEY = r"^[ -~]{1,255}$"  # booking.bookings checks the same
+
+
 def _headers(path: str, method: str) -> list[dict[str, Any]]:
-    def header(name: str, description: str) -> dict[str, Any]:
-        return {
-            "in": "header",
-            "name": name,
-            "required": False,
-            "schema": {"type": "string"},
-            "description": description,
-        }
+    def header(name: str, description: str, pattern: str | None = None) -> dict[str, Any]:
+        shape: dict[str, Any] = {"type": "string"} if pattern is None else {"type": "string", "pattern": pattern}
+        return {"in": "header", "name": name, "required": False, "schema": shape, "description": description}
 
     found = []
     if method == "post":
-        found.append(header("Idempotency-Key", "1-255 printable characters; a retry returns the first response"))
+        found.append(
+            header(
+                "Idempotency-Key", "1-255 printable characters; a retry returns the first response", r"^[ -~]{1,255}$"
+            )
+        )
     if method in ("put", "patch"):
-        found.append(header("If-Match", "the ETag (version) this change expects; 412 when stale"))
-    if path.startswith("/api/v1/bookings/"):
+        found.append(
+            header(
+                "If-Match",
+                "the ETag (version) this change expects, or *; 412 when stale",
+                r'^[ \t]*(?:\*|(?:W/)?"?[0-9]{1,18}"?)[ \t]*$',
+            )
+        )
+    if path.startswith("/api/v1/bookings/") and not path.endswith("/cancel-token/revoke"):
         found.append(header("X-Cancel-Token", "the booking's cancelToken (or use the organisation's key)"))
     return found
 

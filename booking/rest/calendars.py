@@ -5,7 +5,7 @@ then reach each connected calendar."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
@@ -13,12 +13,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from ninja import Router
+from ninja.params.functions import Query
 
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from booking.rest import replies as r
 from booking.rest.presenters import respond
-from booking.rest.schemas import CalendarIn
+from booking.rest.schemas import CalendarIn, shown
 from providers import connect, consents, resilience, secrets
 from providers.addresses import url_problem
 from providers.base import ProviderError
@@ -74,8 +75,11 @@ def connect_calendar(request: HttpRequest, host_id: UUID, payload: CalendarIn) -
 def start_connecting(
     request: HttpRequest,
     host_id: UUID,
-    provider: str,
-    returnTo: str | None = None,  # noqa: N803 - wire name
+    provider: Annotated[str, shown(enum=list(connect.OAUTH_PROVIDERS))],
+    returnTo: str | None = Query(  # noqa: N803 - wire name
+        None,
+        description="where to send the browser afterwards: a URL on an origin SLOTWISE_OAUTH_RETURN_ORIGINS allows",
+    ),
 ) -> HttpResponse:
     """A link for the host's browser (to /api/v1/calendars/oauth/start, which leads on to the
     provider's consent page). The provider then sends the browser to /api/v1/calendars/oauth/callback,

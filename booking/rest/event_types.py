@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.params.functions import Query
 
 from booking.bootstrap import get_app
 from booking.rest import replies as r
@@ -25,8 +26,8 @@ def create_event_type(request: HttpRequest, payload: EventTypeIn) -> HttpRespons
     return respond(event_type_json(event_type), 201, {"position": outcome.position}, event_type.version)
 
 
-@router.get("/event-types", response={200: r.EventTypeList, **r.problems(401, 404)}, by_alias=True)
-def list_event_types(request: HttpRequest, hostId: UUID | None = None) -> HttpResponse:  # noqa: N803 - wire name
+@router.get("/event-types", response={200: r.EventTypeList, **r.problems(401, 404, 422)}, by_alias=True)
+def list_event_types(request: HttpRequest, hostId: UUID | None = Query(None)) -> HttpResponse:  # noqa: N803
     return respond([event_type_json(et) for et in get_app().event_types(request.auth, hostId)])
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from django.http import HttpRequest
+from ninja.params.functions import Query
 
 from booking.domain.errors import InvalidValue
+from booking.rest.schemas import shown
 from projections import reads
 
 POSITION = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
+# The `minPosition` parameter of every read of the views
+MinPosition = Annotated[str, shown(pattern=f"^{POSITION.pattern}$")] | None
+MIN_POSITION = Query(None, description="a meta.position from a write: wait (briefly) until the views have applied it")
 
 
 class ViewBehind(Exception):
@@ -20,12 +25,11 @@ class ViewBehind(Exception):
         self.position = position
 
 
-def caught_up(request: HttpRequest, views: tuple[str, ...]) -> None:
+def caught_up(raw: str | None, views: tuple[str, ...]) -> None:
     """Waits until `views` have applied `minPosition` (when given), else raises ViewBehind.
 
     One wait per request, of at most SLOTWISE_READ_WAIT_SECONDS; raises TooManyWaiting at once
     when SLOTWISE_MAX_WAITING_READS requests of this process are already waiting."""
-    raw = request.GET.get("minPosition")
     if raw is None:
         return
     if POSITION.fullmatch(raw) is None:

@@ -26,7 +26,7 @@ def idempotency(request: HttpRequest, scope: str) -> Idempotency | None:
 def expected_version(request: HttpRequest) -> int | None:
     """The version an If-Match header pins (`"3"`, `W/"3"` or `3`); None when absent or `*`."""
     header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
+    if header is None or header.strip(" \t") == "*":
         return None
     match = re.fullmatch(r'[ \t]*(?:W/)?"?([0-9]{1,18})"?[ \t]*', header)  # ASCII: \d takes any script's digits
     if match is None:

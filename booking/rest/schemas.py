@@ -1,17 +1,26 @@
-"""Request bodies, camelCase on the wire. Shapes and types here; business ranges in the domain."""
+"""Request bodies and parameters, camelCase on the wire. Shapes and types here; business ranges in
+the domain.
+
+The OpenAPI document also shows what the domain checks (ranges, list limits, patterns), taken from
+the same constants, so that what the document allows is what the API accepts: the schemathesis run
+in `tests/integration/test_openapi_fuzz.py` holds the two together. Those extras only describe;
+the domain still decides, with its own message.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StrictStr, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from booking import inputs
+from booking.domain.event_type import LIMITS, MAX_REMINDERS, NULLABLE, REMINDER_MINUTES
+from booking.domain.schedule import WEEKDAYS
 
 
 def _checked(problem_of: Callable[[str], str | None], code: str) -> AfterValidator:
@@ -26,44 +35,101 @@ def _checked(problem_of: Callable[[str], str | None], code: str) -> AfterValidat
     return AfterValidator(check)
 
 
+def shown(**schema: Any) -> Any:
+    """What the document shows of a value the domain checks (see the module's docstring)."""
+    return Field(json_schema_extra=schema)
+
+
 _LINE = _checked(inputs.text_problem, "plain_text")
-_LINE_PATTERN = Field(json_schema_extra={"pattern": inputs.PLAIN_TEXT_PATTERN})
+_NOT_BLANK = _checked(
+    lambda value: inputs.text_problem(value) or (None if value.strip() else "must not be blank"), "name"
+)
 
 # Every text field of every body is one of these; the rules themselves live in booking.inputs.
 # Lengths come before the check, so pydantic reports them as string lengths.
-PlainText = Annotated[StrictStr, _LINE, _LINE_PATTERN]
+PlainText = Annotated[StrictStr, _LINE, shown(pattern=inputs.PLAIN_TEXT_PATTERN)]
 Slug = Annotated[
-    StrictStr, Field(max_length=100, description="lower-case letters, digits and single hyphens"), _LINE, _LINE_PATTERN
+    StrictStr,
+    Field(max_length=100, description="lower-case letters, digits and single hyphens"),
+    _LINE,
+    shown(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
 ]
-Title = Annotated[StrictStr, Field(max_length=200), _LINE, _LINE_PATTERN]
-TimeZone = Annotated[
-    StrictStr, Field(max_length=64, description="IANA time zone, e.g. Europe/Berlin"), _LINE, _LINE_PATTERN
-]
+Title = Annotated[StrictStr, Field(max_length=200), _LINE, shown(pattern=inputs.NOT_BLANK_PATTERN)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200), _NOT_BLANK, shown(pattern=inputs.NOT_BLANK_PATTERN)]
+# The zones this process knows are listed once, as the TimeZone component: booking.rest.api puts
+# it in and points every schema marked with ZONE at it.
+ZONE = "x-slotwise-time-zone"
+TimeZone = Annotated[StrictStr, Field(max_length=64), _LINE, WithJsonSchema({"type": "string", ZONE: True})]
 FreeText = Annotated[
     StrictStr,
     _checked(lambda value: inputs.text_problem(value, multiline=True), "free_text"),
-    Field(json_schema_extra={"pattern": inputs.FREE_TEXT_PATTERN}),
-]
-Name = Annotated[
-    StrictStr,
-    Field(min_length=1, max_length=200),
-    _checked(lambda value: inputs.text_problem(value) or (None if value.strip() else "must not be blank"), "name"),
-    _LINE_PATTERN,
+    shown(pattern=inputs.FREE_TEXT_PATTERN),
 ]
 Email = Annotated[
-    StrictStr,
-    Field(max_length=inputs.MAX_EMAIL, json_schema_extra={"format": "email"}),
-    _checked(inputs.email_problem, "email"),
+    StrictStr, Field(max_length=inputs.MAX_EMAIL), _checked(inputs.email_problem, "email"), shown(format="email")
 ]
-Url = Annotated[StrictStr, _checked(inputs.url_text_problem, "url"), Field(json_schema_extra={"format": "uri"})]
+Url = Annotated[StrictStr, _checked(inputs.url_text_problem, "url"), shown(format="uri")]
+# A date's documented shape, for bodies and query parameters alike
+DATE: dict[str, Any] = {"pattern": inputs.DATE_PATTERN, "format": "date", "maxLength": 10}
+Date = Annotated[StrictStr, Field(description=f"YYYY-MM-DD, in the years {inputs.YEARS}"), shown(**DATE)]
 Instant = Annotated[
     StrictStr,
-    Field(
-        max_length=32,
-        description=f"RFC 3339 instant with an offset, in the years {inputs.YEARS}",
-        json_schema_extra={"pattern": inputs.INSTANT_PATTERN, "format": "date-time"},
+    Field(max_length=32, description=f"RFC 3339 instant with an offset, in the years {inputs.YEARS}"),
+    shown(pattern=inputs.INSTANT_PATTERN, format="date-time"),
+]
+HOUR_MINUTE = r"^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+
+
+def _within(name: str) -> Any:
+    """What the document shows of an event type's whole-number setting: the domain's LIMITS."""
+    low, high = LIMITS[name]
+    return shown(minimum=low, maximum=high)
+
+
+LengthInMinutes = Annotated[StrictInt, _within("length_in_minutes")]
+BufferBeforeMinutes = Annotated[StrictInt, _within("buffer_before_minutes")]
+BufferAfterMinutes = Annotated[StrictInt, _within("buffer_after_minutes")]
+MinimumNoticeMinutes = Annotated[StrictInt, _within("minimum_notice_minutes")]
+SlotIntervalMinutes = Annotated[StrictInt, _within("slot_interval_minutes")]
+MaxBookingsPerDay = Annotated[StrictInt, _within("max_bookings_per_day")]
+BookingWindowDays = Annotated[StrictInt, _within("booking_window_days")]
+Reminders = Annotated[
+    list[StrictInt],
+    shown(
+        maxItems=MAX_REMINDERS,
+        uniqueItems=True,
+        items={"type": "integer", "minimum": REMINDER_MINUTES[0], "maximum": REMINDER_MINUTES[1]},
     ),
 ]
+
+
+def no_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without the `null` that pydantic gives an optional value: one that may be left out
+    but not sent as null (a query parameter, or a body field the domain refuses as null)."""
+    options = schema.get("anyOf")
+    kept = [o for o in options or () if o.get("type") != "null"]
+    if options is None or len(kept) != 1:
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    return {**kept[0], **rest}
+
+
+def _not_null(*fields: str) -> Callable[[dict[str, Any]], None]:
+    """A model's schema in which these (camelCase) properties are optional but never null."""
+
+    def amend(schema: dict[str, Any]) -> None:
+        for name in fields:
+            if name in schema["properties"]:
+                schema["properties"][name] = no_null(schema["properties"][name])
+
+    return amend
+
+
+def _weekdays_only(schema: dict[str, Any]) -> None:
+    """`weekly` is read as a mapping, but only weekday names are keys: the document lists them."""
+    (intervals,) = schema.pop("patternProperties").values()
+    schema["properties"] = dict.fromkeys(WEEKDAYS, intervals)
+    schema["additionalProperties"] = False
 
 
 class Body(Schema):
@@ -77,31 +143,43 @@ class HostIn(Body):
 
 
 class IntervalIn(Body):
-    start: PlainText = Field(max_length=5, description="HH:MM, host-local")
-    end: PlainText = Field(max_length=5, description="HH:MM, host-local; 24:00 allowed")
+    start: Annotated[PlainText, shown(pattern=HOUR_MINUTE)] = Field(max_length=5, description="HH:MM, host-local")
+    end: Annotated[PlainText, shown(pattern=HOUR_MINUTE)] = Field(
+        max_length=5, description="HH:MM, host-local; 24:00 allowed"
+    )
 
 
 class OverrideIn(Body):
-    date: PlainText = Field(max_length=10, description=f"YYYY-MM-DD, in the years {inputs.YEARS}")
+    date: Date
     intervals: list[IntervalIn] = Field(default_factory=list, description="empty = day off")
 
 
 class ScheduleIn(Body):
-    weekly: dict[PlainText, list[IntervalIn]] = Field(description="weekday name (monday..sunday) -> intervals")
+    weekly: dict[PlainText, list[IntervalIn]] = Field(
+        description="weekday name (monday..sunday) -> intervals", json_schema_extra=_weekdays_only
+    )
     overrides: list[OverrideIn] = Field(default_factory=list)
 
 
 class EventTypeSettings(Body):
+    """A change: fields left out stay as they are. Only the two nullable settings may be null."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_not_null(
+            *(to_camel(name) for name in (*LIMITS, "slug", "title", "reminders") if name not in NULLABLE)
+        )
+    )
+
     slug: Slug | None = None
     title: Title | None = None
-    length_in_minutes: StrictInt | None = Field(default=None, description="5 to 720")
-    buffer_before_minutes: StrictInt | None = None
-    buffer_after_minutes: StrictInt | None = None
-    minimum_notice_minutes: StrictInt | None = None
-    slot_interval_minutes: StrictInt | None = Field(default=None, description="defaults to the length")
-    max_bookings_per_day: StrictInt | None = None
-    booking_window_days: StrictInt | None = Field(default=None, description="default 60, at most 730")
-    reminders: list[StrictInt] | None = Field(
+    length_in_minutes: LengthInMinutes | None = None
+    buffer_before_minutes: BufferBeforeMinutes | None = None
+    buffer_after_minutes: BufferAfterMinutes | None = None
+    minimum_notice_minutes: MinimumNoticeMinutes | None = None
+    slot_interval_minutes: SlotIntervalMinutes | None = Field(default=None, description="null: the length")
+    max_bookings_per_day: MaxBookingsPerDay | None = Field(default=None, description="null: no limit")
+    booking_window_days: BookingWindowDays | None = Field(default=None, description="default 60")
+    reminders: Reminders | None = Field(
         default=None,
         description="minutes before the start to email the attendee a reminder: at most 5 distinct, "
         "each 5 to 40320; default [1440, 60]; [] for none",
@@ -112,7 +190,7 @@ class EventTypeIn(EventTypeSettings):
     host_id: UUID
     slug: Slug
     title: Title
-    length_in_minutes: StrictInt
+    length_in_minutes: LengthInMinutes
 
 
 class AttendeeIn(Body):
@@ -138,7 +216,7 @@ class CancelIn(Body):
 
 
 class CalendarIn(Body):
-    provider: PlainText = Field(max_length=16, description="caldav")
+    provider: Annotated[PlainText, shown(enum=["caldav"])] = Field(max_length=16)
     url: Url = Field(min_length=1, max_length=500, description="the CalDAV calendar collection URL")
     username: PlainText = Field(max_length=254)
     password: PlainText = Field(max_length=1000, description="stored encrypted; never shown again")

@@ -3,28 +3,39 @@ Organisation key required. Deliveries, signing and retries: docs/webhooks.md."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from pydantic import Field
 
+from booking import inputs
 from booking.rest import replies as r
 from booking.rest.presenters import respond
-from booking.rest.schemas import Body, PlainText, Url
+from booking.rest.schemas import Body, PlainText, Url, shown
 from providers.webhooks import subscriptions
 from providers.webhooks.models import WebhookSubscription
 
 router = Router(tags=["webhooks"])
 
 
+SHORTEST, LONGEST = subscriptions.SECRET_LENGTH
+# subscriptions refuses a secret that starts or ends with whitespace
+SECRET_PATTERN = f"^{inputs.SEEN_CHAR}{inputs.LINE_CHAR}{{{SHORTEST - 2},{LONGEST - 2}}}{inputs.SEEN_CHAR}$"
+
+
 class WebhookIn(Body):
     url: Url = Field(max_length=2000, description="http(s) URL that receives the POSTs")
     events: list[PlainText] = Field(
-        max_length=10, description="booking.created, booking.rescheduled, booking.cancelled, or * for all"
+        max_length=10,
+        description="booking.created, booking.rescheduled, booking.cancelled, or * for all",
+        json_schema_extra={
+            "minItems": 1,
+            "items": {"type": "string", "enum": [*subscriptions.EVENTS, subscriptions.ALL]},
+        },
     )
-    secret: PlainText | None = Field(
+    secret: Annotated[PlainText, shown(pattern=SECRET_PATTERN, minLength=SHORTEST, maxLength=LONGEST)] | None = Field(
         default=None, description="16-256 characters; omitted = generated and returned once in this reply"
     )
 
