@@ -339,11 +339,13 @@ class Slotwise(Application[UUID]):
 
     def _replay(self, idem: Idempotency) -> Outcome[Aggregate] | None:
         # records are never snapshotted: read their one event directly (one query, not two)
-        stored = list(self.events.get(ids.idempotency_record_id(idem.scope, idem.key)))
+        record_id = ids.idempotency_record_id(idem.scope, idem.key)
+        stored = list(self.events.get(record_id))
         if not stored:
             return None
         record = project_aggregate(None, stored)
-        assert isinstance(record, IdempotencyRecord)
+        if not isinstance(record, IdempotencyRecord):  # an explicit check: `python -O` strips asserts
+            raise TypeError(f"aggregate {record_id} is not an idempotency record")
         record.ensure_same_request(idem.fingerprint)
         subject: Aggregate = self.repository.get(record.resource_id, version=record.resource_version)
         return Outcome(subject, position_of(self.recorder, record.id, 1), record.outcome == "created", replayed=True)

@@ -16,7 +16,7 @@ from copy import deepcopy
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Cache, Repository, project_aggregate
 
 
 class KeyedLocks:
@@ -74,16 +74,15 @@ class ThreadSafeRepository(Repository[UUID]):
         if self.cache is None or version is not None:
             return super().get(aggregate_id, version=version, projector_func=projector_func)
         with self._readers.hold(aggregate_id):
-            aggregate = self._cached(aggregate_id, projector_func)
+            aggregate = self._cached(self.cache, aggregate_id, projector_func)
             return deepcopy(aggregate) if deepcopy_from_cache and self.deepcopy_from_cache else aggregate
 
-    def _cached(self, aggregate_id: UUID, projector_func: Any) -> Any:
-        assert self.cache is not None
+    def _cached(self, cache: Cache[UUID, Any], aggregate_id: UUID, projector_func: Any) -> Any:
         try:
-            aggregate = self.cache.get(aggregate_id)
+            aggregate = cache.get(aggregate_id)
         except KeyError:
             aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
-            self.cache.put(aggregate_id, aggregate)
+            cache.put(aggregate_id, aggregate)
             return aggregate
         if not self.fastforward:
             return aggregate

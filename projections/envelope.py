@@ -24,10 +24,11 @@ class Envelope:
 
     @property
     def data(self) -> dict[str, Any]:
-        if self.payload is None:
-            object.__setattr__(self, "payload", public_data(self.source))
-        assert self.payload is not None
-        return self.payload
+        if self.payload is not None:
+            return self.payload
+        payload = public_data(self.source)
+        object.__setattr__(self, "payload", payload)
+        return payload
 
     @property
     def event_id(self) -> UUID:

@@ -89,7 +89,8 @@ class KafkaProjector:
 
     @property
     def _applier(self) -> Applier:
-        assert self.applier is not None
+        if self.applier is None:  # an explicit check: `python -O` strips asserts
+            raise RuntimeError(f"the projector of {self.key} has no applier")
         return self.applier
 
     def step(self, timeout_ms: int = 500) -> int:

@@ -36,7 +36,8 @@ class Projector:
 
     @property
     def _applier(self) -> Applier:
-        assert self.applier is not None
+        if self.applier is None:  # an explicit check: `python -O` strips asserts
+            raise RuntimeError(f"the projector of {self.key} has no applier")
         return self.applier
 
     def step(self) -> int:

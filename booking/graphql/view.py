@@ -109,7 +109,8 @@ class GraphQLView(View):
                 operation_name=params.get("operationName"),
                 execution_context_class=BatchingExecutionContext,
             )
-            assert isinstance(result, ExecutionResult)  # no resolver here is async
+            if not isinstance(result, ExecutionResult):  # no resolver here is async: a fault of ours, answered 500
+                raise TypeError("an async resolver in the synchronous schema")
         except RateLimited as limited:  # the REST endpoints' budgets: 429 whichever the media type
             return _rate_limited(limited, media)
         except RequestError as refused:

@@ -32,6 +32,12 @@ class EsApplier(Applier):
     def target(self) -> str:
         return self.index or alias(self.view.name)
 
+    @property
+    def _es(self) -> Elasticsearch:
+        if self.es is None:  # an explicit check: `python -O` strips asserts
+            raise RuntimeError(f"{self.key} has no Elasticsearch client")
+        return self.es
+
     def apply(self, batch: list[Envelope]) -> tuple[list[Envelope], Envelope | None]:
         handlers = HANDLERS.get(self.view.name, {})  # none: a view kept only in SQL
         self.written = {}
@@ -62,9 +68,8 @@ class EsApplier(Applier):
     def _lookup(self, doc_id: str) -> dict[str, Any] | None:
         if doc_id in self.written:
             return self.written[doc_id]
-        assert self.es is not None
         try:
-            found = self.es.get(index=self.target, id=doc_id, realtime=True)
+            found = self._es.get(index=self.target, id=doc_id, realtime=True)
         except NotFoundError:
             return None
         except TransportError as error:
@@ -76,7 +81,6 @@ class EsApplier(Applier):
         """Sends the writes; returns the first event Elasticsearch refused for its content."""
         if not writes:
             return None
-        assert self.es is not None
         operations: list[dict[str, Any]] = []
         for _, w in writes:
             operations.append(
@@ -85,7 +89,7 @@ class EsApplier(Applier):
             if w.doc is not None:
                 operations.append(w.doc)
         try:
-            result = self.es.bulk(operations=operations, refresh=self.refresh)
+            result = self._es.bulk(operations=operations, refresh=self.refresh)
         except (TransportError, ApiError) as error:
             raise StoreUnavailable(repr(error)) from error
         for (event, write), item in zip(writes, result["items"], strict=True):
