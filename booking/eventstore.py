@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Identifier
 
 
 def postgres_env(*, dbname: str, host: str, port: str, user: str, password: str, create_table: bool) -> dict[str, str]:
@@ -45,12 +46,12 @@ def position_of(recorder: ApplicationRecorder, aggregate_id: UUID, version: int)
     """The notification id (log position) of one stored event."""
     row: Any
     if isinstance(recorder, PostgresApplicationRecorder):
-        sql = (
-            f"SELECT notification_id FROM {recorder.datastore.schema}.{recorder.events_table_name} "
-            "WHERE originator_id = %s AND originator_version = %s"
+        # identifiers quoted as eventsourcing quotes them when it creates the table
+        query = SQL("SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         )
         with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(sql, (aggregate_id, version))
+            curs.execute(query, (aggregate_id, version))
             row = curs.fetchone()
         return int(row["notification_id"])
     if isinstance(recorder, SQLiteApplicationRecorder):

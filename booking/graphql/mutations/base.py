@@ -60,11 +60,11 @@ def entry_of(booking: BookingAggregate) -> AgendaEntry:
 def answer(
     payload: type[Any],
     write: Callable[[], Outcome[BookingAggregate]],
-    extra: Callable[[Outcome[BookingAggregate]], dict[str, Any]] = lambda _: {},
+    more_fields: Callable[[Outcome[BookingAggregate]], dict[str, Any]] = lambda _: {},
 ) -> Any:
     """Runs the write; a refusal becomes the payload's typed errors, and nothing is written."""
     try:
         outcome = write()
     except DomainError as error:
         return payload(errors=typed(error))
-    return payload(booking=entry_of(outcome.subject), position=outcome.position, errors=[], **extra(outcome))
+    return payload(booking=entry_of(outcome.subject), position=outcome.position, errors=[], **more_fields(outcome))
