@@ -320,7 +320,7 @@ class Slotwise(Application[UUID]):
             try:
                 recordings = self.save(*pending)
             except IntegrityError:
-                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # full jitter
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # noqa: S311  # nosec B311  # - full jitter for a retry, not a secret
                 continue
             position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
             return Outcome(subject, position, created)

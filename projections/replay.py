@@ -67,7 +67,8 @@ def _write_rows(model: type[models.Model], table: MemoryTable) -> None:
                     copy.write_row(values)
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", rows)
+            insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608  # - our model's own table and columns, quoted; values are bound parameters
+            cursor.executemany(insert, rows)
 
 
 def _hold_writers(view: View) -> None:

@@ -51,7 +51,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.base * 2 ** min(attempt, 62))
-        return max(random.uniform(0, ceiling), retry_after or 0.0)
+        return max(random.uniform(0, ceiling), retry_after or 0.0)  # noqa: S311  # nosec B311  # - backoff jitter, not a secret
 
     def exhausted(self, attempts: int, recorded_at: datetime, now: datetime) -> bool:
         if self.max_attempts is not None and attempts >= self.max_attempts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
+import subprocess  # nosec B404  # - starts gunicorn and our own background processes, never a shell
 import sys
 import time
 from pathlib import Path
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         web_env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-        web = subprocess.Popen(  # noqa: S603 - our own fixed command line
+        web = subprocess.Popen(  # noqa: S603  # nosec B603  # - our own fixed command line, no shell
             [
                 str(bin_dir / "gunicorn"),
                 "booking.wsgi",
@@ -100,4 +100,4 @@ class Command(BaseCommand):
 
     @staticmethod
     def _start(command: list[str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, cwd=ROOT)  # noqa: S603 - our own fixed command lines
+        return subprocess.Popen(command, cwd=ROOT)  # noqa: S603  # nosec B603  # - our own fixed command lines, no shell
