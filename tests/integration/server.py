@@ -7,13 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import connections
@@ -47,6 +48,11 @@ def django_env() -> dict[str, str]:
 @contextmanager
 def gunicorn(workers: int = 2, threads: int = 16, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: nobody reads a pipe while the test runs
+        yield from _serve(port, log, workers, threads, env)
+
+
+def _serve(port: int, log: IO[bytes], workers: int, threads: int, env: dict[str, str] | None) -> Iterator[str]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -69,7 +75,7 @@ def gunicorn(workers: int = 2, threads: int = 16, env: dict[str, str] | None = N
         cwd=ROOT,
         env={**django_env(), **(env or {})},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,  # a full pipe would stall the server
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -80,7 +86,8 @@ def gunicorn(workers: int = 2, threads: int = 16, env: dict[str, str] | None = N
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start: {proc.stderr.read().decode()[-2000:]}") from None
+                    log.seek(0)
+                    raise RuntimeError(f"gunicorn did not start: {log.read().decode()[-2000:]}") from None
                 time.sleep(0.1)
         yield base
     finally:
