@@ -78,6 +78,7 @@ def _problem_response(code: str) -> dict[str, Any]:
 
 
 KEY = r"^[ -~]{1,255}$"  # booking.bookings checks the same
+KEYED_CREATES = ("/api/v1/hosts", "/api/v1/event-types")  # with every booking command, the POSTs that take a key
 
 
 def _headers(path: str, method: str) -> list[dict[str, Any]]:
@@ -86,7 +87,7 @@ def _headers(path: str, method: str) -> list[dict[str, Any]]:
         return {"in": "header", "name": name, "required": False, "schema": shape, "description": description}
 
     found = []
-    if method == "post":
+    if method == "post" and (path in KEYED_CREATES or path.startswith("/api/v1/bookings")):
         found.append(
             header(
                 "Idempotency-Key", "1-255 printable characters; a retry returns the first response", r"^[ -~]{1,255}$"

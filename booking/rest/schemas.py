@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StrictStr, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, WithJsonSchema
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -33,6 +33,15 @@ def _checked(problem_of: Callable[[str], str | None], code: str) -> AfterValidat
         return value
 
     return AfterValidator(check)
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one kind of number: 80.0 is the integer 80 (as JSON Schema's `integer` says), 80.5 is not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A whole number as JSON means one; never a string or a boolean
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
 
 
 def shown(**schema: Any) -> Any:
@@ -86,15 +95,15 @@ def _within(name: str) -> Any:
     return shown(minimum=low, maximum=high)
 
 
-LengthInMinutes = Annotated[StrictInt, _within("length_in_minutes")]
-BufferBeforeMinutes = Annotated[StrictInt, _within("buffer_before_minutes")]
-BufferAfterMinutes = Annotated[StrictInt, _within("buffer_after_minutes")]
-MinimumNoticeMinutes = Annotated[StrictInt, _within("minimum_notice_minutes")]
-SlotIntervalMinutes = Annotated[StrictInt, _within("slot_interval_minutes")]
-MaxBookingsPerDay = Annotated[StrictInt, _within("max_bookings_per_day")]
-BookingWindowDays = Annotated[StrictInt, _within("booking_window_days")]
+LengthInMinutes = Annotated[WholeNumber, _within("length_in_minutes")]
+BufferBeforeMinutes = Annotated[WholeNumber, _within("buffer_before_minutes")]
+BufferAfterMinutes = Annotated[WholeNumber, _within("buffer_after_minutes")]
+MinimumNoticeMinutes = Annotated[WholeNumber, _within("minimum_notice_minutes")]
+SlotIntervalMinutes = Annotated[WholeNumber, _within("slot_interval_minutes")]
+MaxBookingsPerDay = Annotated[WholeNumber, _within("max_bookings_per_day")]
+BookingWindowDays = Annotated[WholeNumber, _within("booking_window_days")]
 Reminders = Annotated[
-    list[StrictInt],
+    list[WholeNumber],
     shown(
         maxItems=MAX_REMINDERS,
         uniqueItems=True,

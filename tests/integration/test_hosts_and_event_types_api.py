@@ -105,3 +105,15 @@ def test_slugs_are_unique_per_host_and_can_move(api: Api) -> None:
         api.post("/event-types", {"hostId": other_host, "slug": "intro", "title": "C", "lengthInMinutes": 15}).status
         == 201
     )
+
+
+def test_a_whole_number_written_with_a_point_is_that_number(api: Api) -> None:
+    # given a host; JSON (and the OpenAPI document's `integer`) has one kind of number
+    host = make_host(api)
+    # when an event type's settings come as 30.0 and [60.0]
+    body = {"hostId": host, "slug": "intro", "title": "Intro", "lengthInMinutes": 30.0, "reminders": [60.0]}
+    made = api.post("/event-types", body)
+    # then they are the integers 30 and [60]
+    assert made.status == 201, made.body
+    assert made.data["lengthInMinutes"] == 30 and made.data["reminders"] == [60]
+    assert isinstance(made.data["lengthInMinutes"], int)

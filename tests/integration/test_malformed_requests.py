@@ -428,7 +428,7 @@ CASES = [
         et(lengthInMinutes="\u0663\u0660"),
         field="lengthInMinutes",
     ),
-    Case("length as a float", "POST", "/event-types", et(lengthInMinutes=30.0), field="lengthInMinutes"),
+    Case("length as a fraction", "POST", "/event-types", et(lengthInMinutes=30.5), field="lengthInMinutes"),
     Case(
         "length of 5,000 digits",
         "POST",
