@@ -7,6 +7,7 @@ One definition of each rule, used by REST (through `booking.rest.schemas`) and G
   a NUL or a lone surrogate, and a line break in a name or an address ends up in email headers.
 - Free text (the multi-line cancel `reason`): the same, except that line feeds (U+000A) and tabs
   (U+0009) are allowed. Carriage returns are not: one line break, one way.
+- Searches (the agenda's `q`): plain text of at most 200 characters.
 - Email addresses: plain ASCII, at most 254 characters, and valid to Django's email validator.
 - URLs (webhook and calendar addresses): plain ASCII without spaces, as RFC 3986 writes them.
 - Dates and instants: ASCII digits only, in the years 1900 to 2999 (`booking.domain.dates`).
@@ -25,6 +26,7 @@ from django.core.validators import validate_email
 
 from booking.domain.dates import FIRST_DAY, LAST_DAY
 from booking.domain.errors import InvalidValue
+from projections.selectors import decode_cursor
 
 # Character classes as both Python's re and ECMA-262 (OpenAPI `pattern`) read them.
 _SINGLE_LINE_REFUSED = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
@@ -60,6 +62,7 @@ SEEN_CHAR = f"[^{_SINGLE_LINE_REFUSED}{_BLANK}]"  # one that is not blank either
 NOT_BLANK_PATTERN = f"^{LINE_CHAR}*{SEEN_CHAR}{LINE_CHAR}*$"
 YEARS = f"{FIRST_DAY.year} to {LAST_DAY.year}"
 MAX_EMAIL = 254
+MAX_SEARCH = 200  # the agenda's `q`, over REST and GraphQL
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -76,6 +79,27 @@ def plain_text(value: str, field: str, *, multiline: bool = False) -> str:
     problem = text_problem(value, multiline=multiline)
     if problem is not None:
         raise InvalidValue.single(field, problem)
+    return value
+
+
+def search_text(value: str | None, field: str) -> str | None:
+    """What a search asks for: plain text of at most MAX_SEARCH characters; None when not asked."""
+    if value is None:
+        return None
+    if len(value) > MAX_SEARCH:
+        raise InvalidValue.single(field, f"must be at most {MAX_SEARCH} characters")
+    return plain_text(value, field)
+
+
+def cursor_of(value: str | None, field: str) -> str | None:
+    """`value` once it is a page cursor this API issued; None when not given. Checked before any
+    query runs, so that only a bad cursor is ever reported as one."""
+    if value is None:
+        return None
+    try:
+        decode_cursor(value)
+    except ValueError:
+        raise InvalidValue.single(field, "is not a cursor this API issued") from None
     return value
 
 

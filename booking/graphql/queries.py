@@ -9,7 +9,7 @@ import graphene
 
 from booking import bookings
 from booking.bookings import Caller
-from booking.domain.errors import InvalidValue, NotFound
+from booking.domain.errors import NotFound
 from booking.graphql import dataloaders as dl
 from booking.graphql import types as t
 from booking.graphql.context import Context
@@ -17,7 +17,7 @@ from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
 from booking.graphql.lookahead import asks_for
 from booking.graphql.read_waits import caught_up
-from booking.inputs import date_range, uuid_of
+from booking.inputs import MAX_SEARCH, cursor_of, date_range, search_text, uuid_of
 from booking.slots import offered_by_date, slot_query
 from projections import reads
 from projections.selectors import encode_cursor
@@ -57,7 +57,9 @@ class BookingQueries(graphene.ObjectType):
         from_=graphene.String(name="from", description="YYYY-MM-DD, host-local, inclusive"),
         to=graphene.String(description="YYYY-MM-DD, host-local, inclusive"),
         status=t.BookingStatus(),
-        q=graphene.String(description="Attendee name or email, or title, contains"),
+        q=graphene.String(
+            description=f"Attendee name or email, or title, contains: plain text, at most {MAX_SEARCH} characters"
+        ),
         first=graphene.Int(default_value=50, description=f"1 to {MAX_PAGE}"),
         after=graphene.String(),
         min_position=_min_position(),
@@ -141,20 +143,19 @@ class BookingQueries(graphene.ObjectType):
         organisation = _organisation(info.context)
         first_in_range(first, "first", MAX_PAGE)
         first_day, last_day = date_range(from_, to)
+        host = uuid_of(host_id, "hostId") if host_id else None
+        search, cursor = search_text(q, "q"), cursor_of(after, "after")
         caught_up(info.context.waits, ("agenda",), min_position)
-        try:
-            entries, next_cursor = reads.agenda_for(
-                organisation,
-                host_id=uuid_of(host_id, "hostId") if host_id else None,
-                first=first_day,
-                last=last_day,
-                status=_value(status),
-                q=q,
-                cursor=after,
-                limit=first,
-            )
-        except ValueError:
-            raise InvalidValue.single("after", "is not a cursor this API issued") from None
+        entries, next_cursor = reads.agenda_for(
+            organisation,
+            host_id=host,
+            first=first_day,
+            last=last_day,
+            status=_value(status),
+            q=search,
+            cursor=cursor,
+            limit=first,
+        )
         prime_relations(info, entries, ("edges", "node"))
         return {
             "edges": [{"cursor": encode_cursor(e), "node": e} for e in entries],

@@ -10,7 +10,7 @@ from ninja import Router
 from ninja.params.functions import Query
 
 from booking.domain.errors import InvalidValue
-from booking.inputs import PLAIN_TEXT_PATTERN, date_range, plain_text
+from booking.inputs import MAX_SEARCH, PLAIN_TEXT_PATTERN, cursor_of, date_range, search_text
 from booking.rest import replies as r
 from booking.rest.presenters import respond
 from booking.rest.reads import MIN_POSITION, MinPosition, caught_up
@@ -22,7 +22,6 @@ from projections.selectors import GROUPS, MAX_CURSOR
 router = Router(tags=["agenda"])
 STATUSES = ("accepted", "cancelled")
 MAX_LIMIT = 200
-MAX_QUERY = 200
 FIRST_DAY, LAST_DAY = "the first host-local date, inclusive", "the last host-local date, inclusive"
 
 
@@ -51,7 +50,7 @@ def agenda(
     from_: Annotated[str, shown(**DATE)] | None = Query(None, alias="from", description=FIRST_DAY),
     to: Annotated[str, shown(**DATE)] | None = Query(None, description=LAST_DAY),
     status: Annotated[str, shown(enum=list(STATUSES))] | None = Query(None),
-    q: Annotated[str, shown(maxLength=MAX_QUERY, pattern=PLAIN_TEXT_PATTERN)] | None = Query(
+    q: Annotated[str, shown(maxLength=MAX_SEARCH, pattern=PLAIN_TEXT_PATTERN)] | None = Query(
         None, description="attendee name or email, or title, contains"
     ),
     cursor: Annotated[str, shown(maxLength=MAX_CURSOR, pattern="^[A-Za-z0-9_-]+$")] | None = Query(
@@ -65,15 +64,11 @@ def agenda(
         raise InvalidValue.single("status", "must be accepted or cancelled")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidValue.single("limit", f"must be from 1 to {MAX_LIMIT}")
-    if q is not None and len(plain_text(q, "q")) > MAX_QUERY:
-        raise InvalidValue.single("q", f"must be at most {MAX_QUERY} characters")
+    q, cursor = search_text(q, "q"), cursor_of(cursor, "cursor")
     caught_up(minPosition, ("agenda",))
-    try:
-        entries, next_cursor = agenda_for(
-            request.auth, host_id=hostId, first=first, last=last, status=status, q=q, cursor=cursor, limit=limit
-        )
-    except ValueError:
-        raise InvalidValue.single("cursor", "is not a cursor this API issued") from None
+    entries, next_cursor = agenda_for(
+        request.auth, host_id=hostId, first=first, last=last, status=status, q=q, cursor=cursor, limit=limit
+    )
     return respond([entry_json(e) for e in entries], meta={"nextCursor": next_cursor})
 
 

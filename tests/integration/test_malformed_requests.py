@@ -955,3 +955,97 @@ def test_the_table_is_broad_enough() -> None:
     assert len(CASES) >= 60
     assert {(c.method, c.path) for c in CASES} >= WRITES
     assert set(MUTATIONS) <= {c.mutation for c in GQL_CASES} and len(GQL_CASES) >= 15
+
+
+# GraphQL query arguments: the reads' own hostile inputs, refused as errors with `extensions.code`
+AGENDA_ARGS = """query($q: String, $after: String, $first: Int, $from: String, $to: String, $minPosition: BigInt) {
+  agenda(q: $q, after: $after, first: $first, from: $from, to: $to, minPosition: $minPosition) {
+    edges { node { uid } }
+  }
+}"""
+STATS_ARGS = """query($from: String, $to: String, $minPosition: BigInt) {
+  agendaStats(from: $from, to: $to, minPosition: $minPosition) { key }
+}"""
+SLOTS_ARGS = """query($eventTypeId: ID!, $start: String!, $end: String!, $timeZone: String!, $minPosition: BigInt) {
+  slots(eventTypeId: $eventTypeId, start: $start, end: $end, timeZone: $timeZone, minPosition: $minPosition) { date }
+}"""
+BOOKING_ARGS = """query($uid: ID!, $minPosition: BigInt) { booking(uid: $uid, minPosition: $minPosition) { uid } }"""
+QUERIES = {"agenda": AGENDA_ARGS, "agendaStats": STATS_ARGS, "slots": SLOTS_ARGS, "booking": BOOKING_ARGS}
+
+
+@dataclass(frozen=True)
+class GqlQueryCase:
+    """A hostile argument of a root query field and the error it must get: its code, and the field a
+    validation error names (None: a request-level error, such as a `first` whose cost is refused)."""
+
+    name: str
+    query: str
+    variables: dict[str, Any]
+    code: str = "validation_error"
+    field: str | None = None
+
+
+def slots_of(**over: Any) -> dict[str, Any]:
+    return {"eventTypeId": "{event_type}", "start": "2026-01-06", "end": "2026-01-06", "timeZone": "UTC", **over}
+
+
+UID = "12345678-1234-4234-8234-123456789abc"
+GQL_QUERY_CASES = [
+    GqlQueryCase("agenda q with NUL", "agenda", {"q": "a\x00b"}, field="q"),
+    GqlQueryCase("agenda q lone surrogate", "agenda", {"q": "\ud800"}, field="q"),
+    GqlQueryCase("agenda q with line separator", "agenda", {"q": "a\u2028b"}, field="q"),
+    GqlQueryCase("agenda q of 201 characters", "agenda", {"q": "a" * 201}, field="q"),
+    GqlQueryCase("agenda q of 5,000 characters", "agenda", {"q": "a" * 5000}, field="q"),
+    GqlQueryCase("agenda after not a cursor", "agenda", {"after": "not a cursor!"}, field="after"),
+    GqlQueryCase("agenda after of 60,000 characters", "agenda", {"after": "A" * 60_000}, field="after"),
+    GqlQueryCase("agenda first 0", "agenda", {"first": 0}, field="first"),
+    GqlQueryCase("agenda first 101", "agenda", {"first": 101}, field="first"),
+    GqlQueryCase("agenda first a million", "agenda", {"first": 1_000_000}, code="query_too_costly"),
+    GqlQueryCase("agenda first beyond 32 bits", "agenda", {"first": 2**31}, code="query_too_costly"),
+    GqlQueryCase("agenda from in year 9999", "agenda", {"from": "9999-12-31"}, field="from"),
+    GqlQueryCase("agenda to in year 1", "agenda", {"to": "0001-01-01"}, field="to"),
+    GqlQueryCase("agenda from in year 1899", "agenda", {"from": "1899-12-31"}, field="from"),
+    GqlQueryCase(
+        "agenda from in full-width digits", "agenda", {"from": "\uff12\uff10\uff12\uff16-01-06"}, field="from"
+    ),
+    GqlQueryCase("agenda to before from", "agenda", {"from": "2026-01-06", "to": "2026-01-05"}, field="to"),
+    GqlQueryCase("agenda minPosition negative", "agenda", {"minPosition": -1}, field="minPosition"),
+    GqlQueryCase("agenda minPosition of 19 digits", "agenda", {"minPosition": 10**18}, field="minPosition"),
+    GqlQueryCase("agenda minPosition beyond 64 bits", "agenda", {"minPosition": 2**70}, field="minPosition"),
+    GqlQueryCase("agendaStats from in year 3000", "agendaStats", {"from": "3000-01-01"}, field="from"),
+    GqlQueryCase("agendaStats minPosition negative", "agendaStats", {"minPosition": -5}, field="minPosition"),
+    GqlQueryCase("slots start not a date", "slots", slots_of(start="06/01/2026"), field="start"),
+    GqlQueryCase("slots end in year 9999", "slots", slots_of(end="9999-12-31"), field="end"),
+    GqlQueryCase("slots start impossible", "slots", slots_of(start="2026-02-30"), field="start"),
+    GqlQueryCase("slots range too long", "slots", slots_of(start="2026-01-01", end="2026-03-04"), field="end"),
+    GqlQueryCase("slots unknown zone", "slots", slots_of(timeZone="Mars/Olympus"), field="timeZone"),
+    GqlQueryCase("slots zone with NUL", "slots", slots_of(timeZone="UTC\x00"), field="timeZone"),
+    GqlQueryCase("slots minPosition of 19 digits", "slots", {**slots_of(), "minPosition": 10**18}, field="minPosition"),
+    GqlQueryCase("booking uid in braces", "booking", {"uid": "{{" + UID + "}}"}, field="uid"),
+    GqlQueryCase("booking uid as a urn", "booking", {"uid": f"urn:uuid:{UID}"}, field="uid"),
+    GqlQueryCase("booking uid without hyphens", "booking", {"uid": UID.replace("-", "")}, field="uid"),
+    GqlQueryCase("booking uid in full-width digits", "booking", {"uid": "\uff11" + UID[1:]}, field="uid"),
+    GqlQueryCase("booking minPosition negative", "booking", {"uid": UID, "minPosition": -1}, field="minPosition"),
+]
+
+
+@pytest.mark.parametrize("case", GQL_QUERY_CASES, ids=[c.name for c in GQL_QUERY_CASES])
+def test_bad_query_argument_is_refused_with_its_code_and_writes_nothing(
+    case: GqlQueryCase, app: Slotwise, api_key: str, world: World
+) -> None:
+    # given the organisation's key and a booked world
+    before = _written(app)
+    # when a read is asked with one hostile argument
+    reply = Gql(api_key)(QUERIES[case.query], _fill(case.variables, world))
+    # then it answers one error with the documented code, naming the argument, and no data for the field
+    assert reply.status == 200 and reply.codes == [case.code], reply.body
+    if case.field is not None:
+        (error,) = reply.errors
+        assert error["extensions"]["field"] == case.field, reply.body
+        assert case.field in [e["field"] for e in error["extensions"]["errors"]], reply.body
+        assert (reply.data or {}).get(case.query) is None, reply.body
+    assert _written(app) == before
+
+
+def test_the_query_table_reaches_every_read_with_arguments() -> None:
+    assert {c.query for c in GQL_QUERY_CASES} == set(QUERIES) and len(GQL_QUERY_CASES) >= 30
