@@ -22,7 +22,7 @@ from booking.bootstrap import get_app
 from booking.domain.booking import Booking
 from booking.domain.errors import InvalidValue, NotFound
 from booking.domain.timezones import zone
-from booking.inputs import email_problem, plain_text, text_problem
+from booking.inputs import email_problem, name_problem, plain_text
 
 _KEY = re.compile(r"[\x20-\x7e]{1,255}\Z")  # \Z, not $: "abc\n" is no key
 MAX_REASON = 500
@@ -47,10 +47,8 @@ class Key:
 def attendee_of(name: str, email: str, time_zone: str, field: str = "attendee") -> dict[str, str]:
     """The attendee as a booking stores it, every bad field reported at once."""
     errors: list[tuple[str, str]] = []
-    if problem := text_problem(name):
+    if problem := name_problem(name):
         errors.append((f"{field}.name", problem))
-    elif not 1 <= len(name.strip()) <= 200:
-        errors.append((f"{field}.name", "must be 1 to 200 characters"))
     if problem := email_problem(email):
         errors.append((f"{field}.email", problem))
     try:

@@ -2,6 +2,7 @@
 
 One definition of each rule, used by REST (through `booking.rest.schemas`) and GraphQL alike:
 
+- Names (hosts and attendees): plain text, not blank, at most 200 characters as sent.
 - Plain text (every single-line field): no control characters (U+0000-U+001F, U+007F-U+009F),
   no line or paragraph separators (U+2028, U+2029), no lone surrogates. PostgreSQL cannot store
   a NUL or a lone surrogate, and a line break in a name or an address ends up in email headers.
@@ -63,6 +64,7 @@ NOT_BLANK_PATTERN = f"^{LINE_CHAR}*{SEEN_CHAR}{LINE_CHAR}*$"
 YEARS = f"{FIRST_DAY.year} to {LAST_DAY.year}"
 MAX_EMAIL = 254
 MAX_SEARCH = 200  # the agenda's `q`, over REST and GraphQL
+MAX_NAME = 200  # a person's name (host or attendee), counted as sent
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -80,6 +82,18 @@ def plain_text(value: str, field: str, *, multiline: bool = False) -> str:
     if problem is not None:
         raise InvalidValue.single(field, problem)
     return value
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` cannot be a person's name, or None: plain text, not blank, and 1 to MAX_NAME
+    characters as sent (spaces around it count: the published `maxLength` is this bound)."""
+    if len(value) > MAX_NAME:
+        return f"must be 1 to {MAX_NAME} characters"
+    if problem := text_problem(value):
+        return problem
+    if not value.strip():
+        return "must not be blank"
+    return None
 
 
 def search_text(value: str | None, field: str) -> str | None:

@@ -50,9 +50,6 @@ def shown(**schema: Any) -> Any:
 
 
 _LINE = _checked(inputs.text_problem, "plain_text")
-_NOT_BLANK = _checked(
-    lambda value: inputs.text_problem(value) or (None if value.strip() else "must not be blank"), "name"
-)
 
 # Every text field of every body is one of these; the rules themselves live in booking.inputs.
 # Lengths come before the check, so pydantic reports them as string lengths.
@@ -64,7 +61,11 @@ Slug = Annotated[
     shown(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
 ]
 Title = Annotated[StrictStr, Field(max_length=200), _LINE, shown(pattern=inputs.NOT_BLANK_PATTERN)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200), _NOT_BLANK, shown(pattern=inputs.NOT_BLANK_PATTERN)]
+Name = Annotated[
+    StrictStr,
+    _checked(inputs.name_problem, "name"),
+    shown(minLength=1, maxLength=inputs.MAX_NAME, pattern=inputs.NOT_BLANK_PATTERN),
+]
 # The zones this process knows are listed once, as the TimeZone component: booking.rest.api puts
 # it in and points every schema marked with ZONE at it.
 ZONE = "x-slotwise-time-zone"
