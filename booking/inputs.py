@@ -25,7 +25,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from booking.domain.dates import FIRST_DAY, LAST_DAY
+from booking.domain.dates import DATE_SHAPE, FIRST_DAY, LAST_DAY, parse_date
 from booking.domain.errors import InvalidValue
 from projections.selectors import decode_cursor
 
@@ -36,20 +36,19 @@ _SURROGATES = r"\ud800-\udfff"  # only Python can hold them in a str; JSON's "\u
 _REFUSED_IN_LINE = re.compile(f"[{_SINGLE_LINE_REFUSED}{_SURROGATES}]")
 _REFUSED_IN_TEXT = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
 
-_YEAR = r"(?:19|2[0-9])[0-9]{2}"  # FIRST_DAY.year to LAST_DAY.year, so no arithmetic on a date overflows
-_DATE_SHAPE = rf"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
-_INSTANT_SHAPE = (
-    rf"{_DATE_SHAPE}[Tt][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,6}})?(?:[Zz]|[+-][0-9]{{2}}:[0-9]{{2}})"
-)
+# An instant's written date is read as every date is (`parse_date`: ASCII digits, the span).
+_TIME_SHAPE = r"[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
 _UUID_SHAPE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_DATE = re.compile(_DATE_SHAPE)
-_INSTANT = re.compile(_INSTANT_SHAPE)
+_INSTANT = re.compile(f"({DATE_SHAPE}){_TIME_SHAPE}")
 _UUID = re.compile(_UUID_SHAPE)
 
 # The same rules as OpenAPI patterns (ECMA-262 reads `$` as the end of the text). The shapes
-# above check digits only and leave the calendar to `fromisoformat`; the published patterns also
-# bound months, days, hours and offsets, so that what they allow is what is accepted (the
-# `format` beside them rules out the 30th of February).
+# above check digits only and leave the calendar and the span to `parse_date` and
+# `fromisoformat`; the published patterns also bound years, months, days, hours and offsets, so
+# that what they allow is what is accepted (the `format` beside them rules out the 30th of
+# February). A pattern cannot compute a span: `_YEAR` writes FIRST_DAY.year to LAST_DAY.year
+# out, and tests/unit/test_shared_input_rules.py holds the two together.
+_YEAR = r"(?:19|2[0-9])[0-9]{2}"
 _MONTH_DAY = r"(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _HOUR_MINUTE = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 PLAIN_TEXT_PATTERN = f"^[^{_SINGLE_LINE_REFUSED}]*$"
@@ -139,10 +138,13 @@ def url_text_problem(value: str) -> str | None:
 
 def instant(value: str, field: str) -> datetime:
     """An RFC 3339 instant; it must carry an offset (a bare local time means nothing)."""
-    if not _INSTANT.fullmatch(value):
+    shaped = _INSTANT.fullmatch(value)
+    if shaped is None:
         raise InvalidValue.single(
             field, f"must be an RFC 3339 date-time with an offset in the years {YEARS}, e.g. 2026-12-01T09:00:00Z"
         )
+    if parse_date(shaped[1]) is None:
+        raise InvalidValue.single(field, f"is not a real date in the years {YEARS}")
     try:
         return datetime.fromisoformat(value.upper())
     except ValueError:
@@ -150,12 +152,11 @@ def instant(value: str, field: str) -> datetime:
 
 
 def calendar_date(value: str | None, field: str) -> date:
-    if value is None or not _DATE.fullmatch(value):
-        raise InvalidValue.single(field, f"must be a date as YYYY-MM-DD in the years {YEARS}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue.single(field, "is not a real date") from None
+    """A YYYY-MM-DD date, read as every date is (`booking.domain.dates.parse_date`)."""
+    day = parse_date(value)
+    if day is None:
+        raise InvalidValue.single(field, f"must be a real date as YYYY-MM-DD in the years {YEARS}")
+    return day
 
 
 def date_range(first: str | None, last: str | None) -> tuple[date | None, date | None]:

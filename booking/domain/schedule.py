@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from booking.domain.dates import FIRST_DAY, LAST_DAY, within
+from booking.domain.dates import FIRST_DAY, LAST_DAY, parse_date
 from booking.domain.errors import InvalidValue
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MINUTES_PER_DAY = 24 * 60
 _HHMM = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")  # ASCII digits; matched whole
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Primitive = dict[str, list[list[str]]]
 
@@ -138,7 +137,7 @@ class Schedule:
                 errors.extend(e.errors)
         parsed_overrides: dict[date, tuple[WorkingHours, ...]] = {}
         for i, override in enumerate(overrides):
-            day = _date(override.get("date"))
+            day = parse_date(override.get("date"))
             if day is None:
                 errors.append((f"overrides[{i}].date", f"must be a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}"))
                 continue
@@ -156,14 +155,3 @@ class Schedule:
         if errors:
             raise InvalidValue(errors)
         return cls(parsed_weekly, parsed_overrides)
-
-
-def _date(value: object) -> date | None:
-    """The override's date, if it is a real one in the span callers may use."""
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if within(day) else None

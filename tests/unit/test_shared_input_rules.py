@@ -3,10 +3,15 @@ names, searches, dates and instants, read positions."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 import pytest
 
 from booking import bookings, inputs
+from booking.domain import dates
 from booking.domain.errors import InvalidValue
+from booking.domain.schedule import Schedule
 
 
 @pytest.mark.parametrize(
@@ -37,3 +42,43 @@ def test_a_search_that_is_not_plain_text_of_at_most_200_characters_is_refused(q:
 def test_a_search_at_the_bound_or_not_asked_is_passed_on() -> None:
     assert inputs.search_text("a" * 200, "q") == "a" * 200
     assert inputs.search_text(None, "q") is None
+
+
+def test_moving_the_span_of_dates_moves_every_date_and_instant_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the span starts in 2000 rather than 1900
+    monkeypatch.setattr(dates, "FIRST_DAY", date(2000, 1, 1))
+    # then a date, an instant and a schedule's override in 1999 are refused alike, each naming its field
+    for refuse, field in (
+        (lambda: inputs.calendar_date("1999-06-01", "from"), "from"),
+        (lambda: inputs.instant("1999-06-01T09:00:00Z", "start"), "start"),
+        (lambda: Schedule.parse({}, [{"date": "1999-06-01", "intervals": []}]), "overrides[0].date"),
+    ):
+        with pytest.raises(InvalidValue) as caught:
+            refuse()
+        assert caught.value.errors[0][0] == field
+    # and the first day of the new span is still a date
+    assert inputs.calendar_date("2000-01-01", "from") == date(2000, 1, 1)
+
+
+def _years() -> list[date]:
+    """Both ends of every four-digit year, and the days either side of the span."""
+    ends = [day for year in range(1000, 10000) for day in (date(year, 1, 1), date(year, 12, 31))]
+    return [*ends, dates.FIRST_DAY - timedelta(days=1), dates.LAST_DAY + timedelta(days=1)]
+
+
+def test_the_published_date_and_instant_patterns_admit_exactly_the_dates_accepted() -> None:
+    # the OpenAPI patterns bound years by hand: they must say what FIRST_DAY and LAST_DAY say
+    date_pattern, instant_pattern = re.compile(inputs.DATE_PATTERN), re.compile(inputs.INSTANT_PATTERN)
+    for day in _years():
+        text, accepted = day.isoformat(), dates.parse_date(day.isoformat()) is not None
+        assert accepted is dates.within(day)
+        assert bool(date_pattern.fullmatch(text)) is accepted, text
+        assert bool(instant_pattern.fullmatch(f"{text}T12:00:00Z")) is accepted, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-02-30", "2026-1-06", "20260106", "2026-W02", "\uff12\uff10\uff12\uff16-01-06", "2026-01-06\n", 20260106],
+)
+def test_the_one_date_parser_reads_only_real_dates_in_ascii_yyyy_mm_dd(text: object) -> None:
+    assert dates.parse_date(text) is None
