@@ -9,6 +9,7 @@ One definition of each rule, used by REST (through `booking.rest.schemas`) and G
 - Free text (the multi-line cancel `reason`): the same, except that line feeds (U+000A) and tabs
   (U+0009) are allowed. Carriage returns are not: one line break, one way.
 - Searches (the agenda's `q`): plain text of at most 200 characters.
+- Read positions (`minPosition`): whole numbers from 0 to 10^18 - 1 (over REST, 1 to 18 ASCII digits).
 - Email addresses: plain ASCII, at most 254 characters, and valid to Django's email validator.
 - URLs (webhook and calendar addresses): plain ASCII without spaces, as RFC 3986 writes them.
 - Dates and instants: ASCII digits only, in the years 1900 to 2999 (`booking.domain.dates`).
@@ -64,6 +65,10 @@ YEARS = f"{FIRST_DAY.year} to {LAST_DAY.year}"
 MAX_EMAIL = 254
 MAX_SEARCH = 200  # the agenda's `q`, over REST and GraphQL
 MAX_NAME = 200  # a person's name (host or attendee), counted as sent
+# A read's `minPosition`: event store positions are 64-bit, and 18 digits always fit in one
+MOST_POSITION = 10**18 - 1
+POSITION_PATTERN = "^[0-9]{1,18}$"
+_POSITION = re.compile(POSITION_PATTERN[1:-1])  # ASCII digits only: str.isdigit() also takes '²', int() not
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -102,6 +107,18 @@ def search_text(value: str | None, field: str) -> str | None:
     if len(value) > MAX_SEARCH:
         raise InvalidValue.single(field, f"must be at most {MAX_SEARCH} characters")
     return plain_text(value, field)
+
+
+def position(value: int | str | None, field: str = "minPosition") -> int | None:
+    """A position to wait for: a whole number from 0 to MOST_POSITION, as GraphQL's BigInt or as
+    REST's text of 1 to 18 ASCII digits; None when not asked."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = int(value) if _POSITION.fullmatch(value) else -1
+    if not 0 <= value <= MOST_POSITION:
+        raise InvalidValue.single(field, "must be a whole number from 0 to 10^18 - 1 (a meta.position from a write)")
+    return value
 
 
 def cursor_of(value: str | None, field: str) -> str | None:

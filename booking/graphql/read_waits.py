@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from booking.domain.errors import InvalidValue
+from booking import inputs
 from booking.graphql.errors import refusal
 from projections import reads
 from projections.read_waits import TooManyWaiting
-
-MOST_POSITION = 10**18 - 1  # as REST: 18 digits; event store positions are 64-bit
 
 
 @dataclass
@@ -36,13 +34,13 @@ class ReadWaits:
         return max(0.0, self.deadline - now)
 
 
-def caught_up(waits: ReadWaits, views: tuple[str, ...], position: int | None) -> None:
-    """Returns once `views` have applied `position`; refuses with not_caught_up after the
-    request's deadline, or too_many_waiting when this process has enough waiting reads."""
+def caught_up(waits: ReadWaits, views: tuple[str, ...], asked: int | None) -> None:
+    """Returns once `views` have applied the position `asked` (REST's rule: `inputs.position`);
+    refuses with not_caught_up after the request's deadline, or too_many_waiting when this
+    process has enough waiting reads."""
+    position = inputs.position(asked)
     if position is None:
         return
-    if not 0 <= position <= MOST_POSITION:
-        raise InvalidValue.single("minPosition", "must be a whole number (a meta position from a write)")
     if waits.reached.get(views, -1) >= position:
         return
     try:

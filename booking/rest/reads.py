@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from ninja.params.functions import Query
 
-from booking.domain.errors import InvalidValue
+from booking import inputs
 from booking.rest.schemas import shown
 from projections import reads
 
-POSITION = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
 # The `minPosition` parameter of every read of the views
-MinPosition = Annotated[str, shown(pattern=f"^{POSITION.pattern}$")] | None
+MinPosition = Annotated[str, shown(pattern=inputs.POSITION_PATTERN)] | None
 MIN_POSITION = Query(None, description="a meta.position from a write: wait (briefly) until the views have applied it")
 
 
@@ -30,10 +28,8 @@ def caught_up(raw: str | None, views: tuple[str, ...]) -> None:
 
     One wait per request, of at most SLOTWISE_READ_WAIT_SECONDS; raises TooManyWaiting at once
     when SLOTWISE_MAX_WAITING_READS requests of this process are already waiting."""
-    if raw is None:
+    position = inputs.position(raw)
+    if position is None:
         return
-    if POSITION.fullmatch(raw) is None:
-        raise InvalidValue.single("minPosition", "must be a whole number (a meta.position from a write)")
-    position = int(raw)
     if not reads.caught_up(views, position):
         raise ViewBehind(position)

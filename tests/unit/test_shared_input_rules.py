@@ -82,3 +82,23 @@ def test_the_published_date_and_instant_patterns_admit_exactly_the_dates_accepte
 )
 def test_the_one_date_parser_reads_only_real_dates_in_ascii_yyyy_mm_dd(text: object) -> None:
     assert dates.parse_date(text) is None
+
+
+@pytest.mark.parametrize("asked", ["-1", "1" * 19, "\u00b2", "\uff11", " 1", "1\n", "", "1e3", -1, 10**18, 2**70])
+def test_a_position_outside_0_to_10_to_the_18_or_not_in_ascii_digits_is_refused(asked: int | str) -> None:
+    # given a minPosition as REST's text or GraphQL's BigInt
+    with pytest.raises(InvalidValue) as caught:
+        inputs.position(asked)
+    # then the one rule refuses it, naming the field
+    assert caught.value.errors[0][0] == "minPosition"
+
+
+@pytest.mark.parametrize(("asked", "read"), [("0", 0), ("9" * 18, 10**18 - 1), (0, 0), (10**18 - 1, 10**18 - 1)])
+def test_a_position_at_the_bounds_reads_the_same_from_either_api(asked: int | str, read: int) -> None:
+    assert inputs.position(asked) == read
+    assert inputs.position(None) is None
+
+
+def test_the_published_position_pattern_is_the_rule() -> None:
+    assert re.fullmatch(inputs.POSITION_PATTERN[1:-1], str(inputs.MOST_POSITION))
+    assert not re.fullmatch(inputs.POSITION_PATTERN[1:-1], str(inputs.MOST_POSITION + 1))
