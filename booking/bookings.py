@@ -134,7 +134,7 @@ def live_token(outcome: Outcome[Booking]) -> str | None:
     app = get_app()
     booking = outcome.subject
     current = app.booking(booking.id) if outcome.replayed else booking
-    if current.token_generation != booking.token_generation or app.clock() >= current.end:
+    if current.token_generation != booking.token_generation or not current.token_live(app.clock()):
         return None
     return cancel_token(booking.id, booking.token_generation)
 

@@ -76,9 +76,13 @@ class Booking(Aggregate):
     def _revoke_cancel_token(self, token_generation: int) -> None:
         self.token_generation = token_generation
 
-    def ensure_token_live(self, now: datetime) -> None:
+    def token_live(self, now: datetime) -> bool:
         """A cancel token opens the booking until it ends; the organisation's key has no such limit."""
-        if now >= self.end:
+        return now < self.end
+
+    def ensure_token_live(self, now: datetime) -> None:
+        """CancelTokenExpired once the token no longer opens the booking (`token_live`)."""
+        if not self.token_live(now):
             raise CancelTokenExpired("the cancel token expired when the booking ended", "X-Cancel-Token")
 
     def ensure_token_generation(self, generation: int | None) -> None:
