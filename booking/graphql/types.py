@@ -74,21 +74,22 @@ class Host(graphene.ObjectType):
     @staticmethod
     @per_item
     def resolve_email(root: Any, info: graphene.ResolveInfo) -> str:
-        _organisation_only(root, info, "email")
+        _organisation_only(root.organisation_id, info, "email", "a host's email")
         return str(root.email)
 
     @staticmethod
     @per_item
     def resolve_event_types(root: Any, info: graphene.ResolveInfo, first: int) -> Any:
-        _organisation_only(root, info, "eventTypes")
+        _organisation_only(root.organisation_id, info, "eventTypes", "a host's eventTypes")
         first_in_range(first, "first", dl.MAX_RELATED)
         return dl.EventTypesByHostLoader.of(info.context).load((root.id, first))
 
 
-def _organisation_only(host: Any, info: graphene.ResolveInfo, field: str) -> None:
-    """A host's contact and other event types are the organisation's, not the attendee's."""
-    if info.context.organisation != host.organisation_id:
-        raise refusal("forbidden", f"a host's {field} needs the organisation's key", field)
+def _organisation_only(owner: UUID, info: graphene.ResolveInfo, field: str, what: str) -> None:
+    """A host's contact and other event types, and an attendee's other bookings, are the owning
+    organisation's: a cancel token or a public caller is refused them."""
+    if info.context.organisation != owner:
+        raise refusal("forbidden", f"{what}: the organisation's key is required", field)
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,7 @@ class Attendee(graphene.ObjectType):
     @per_item
     def resolve_bookings(root: AttendeeRow, info: graphene.ResolveInfo, first: int) -> Any:
         first_in_range(first, "first", dl.MAX_RELATED)
-        if info.context.organisation != root.organisation_id:
-            raise refusal("forbidden", "an attendee's other bookings need the organisation's key", "bookings")
+        _organisation_only(root.organisation_id, info, "bookings", "an attendee's other bookings")
         return dl.BookingsByAttendeeLoader.of(info.context).load((root.organisation_id, root.email, first))
 
 
