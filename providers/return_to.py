@@ -8,6 +8,7 @@ non-ASCII characters are refused outright rather than interpreted.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -38,7 +39,14 @@ def origin_of(url: str) -> Origin | None:
 
 
 def allowed_origins() -> frozenset[Origin]:
-    found = (origin_of(origin) for origin in settings.SLOTWISE_OAUTH_RETURN_ORIGINS)
+    """The origins SLOTWISE_OAUTH_RETURN_ORIGINS allows, parsed once for each value the setting takes."""
+    return _parsed(tuple(settings.SLOTWISE_OAUTH_RETURN_ORIGINS))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(configured: tuple[str, ...]) -> frozenset[Origin]:
+    # start-up (booking.settings.providers) has refused any origin that origin_of cannot read
+    found = (origin_of(origin) for origin in configured)
     return frozenset(origin for origin in found if origin is not None)
 
 

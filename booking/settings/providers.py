@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+# the one origin parser: what start-up lets through is what a returnTo is matched against
+from providers.return_to import origin_of as _origin_of
+
 
 def _provider(name: str, authorize_url: str, token_endpoint: str, api_url: str) -> dict[str, str]:
     """One provider's endpoints and client, each overridable from SLOTWISE_<PROVIDER>_<NAME>."""
@@ -62,13 +65,10 @@ def return_origins(configured: str, public_url: str) -> tuple[str, ...]:
 
 
 def _is_origin(origin: str) -> bool:
+    """An origin as `returnTo` is compared with (`origin_of`), written as nothing more: no path,
+    query or fragment, the scheme in lower case."""
     parts = urlsplit(origin)
-    try:
-        parts.port  # noqa: B018 - a port out of range raises
-    except ValueError:
-        return False
-    plain = origin == f"{parts.scheme}://{parts.netloc}" and "@" not in parts.netloc
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and plain
+    return _origin_of(origin) is not None and origin == f"{parts.scheme}://{parts.netloc}"
 
 
 # Where `returnTo` at .../calendars/{provider}/connect may point: only these origins, compared exactly.
