@@ -958,8 +958,9 @@ def test_the_table_is_broad_enough() -> None:
 
 
 # GraphQL query arguments: the reads' own hostile inputs, refused as errors with `extensions.code`
-AGENDA_ARGS = """query($q: String, $after: String, $first: Int, $from: String, $to: String, $minPosition: BigInt) {
-  agenda(q: $q, after: $after, first: $first, from: $from, to: $to, minPosition: $minPosition) {
+AGENDA_ARGS = """query($q: String, $after: String, $first: Int, $from: String, $to: String, $minPosition: BigInt,
+  $hostId: ID) {
+  agenda(q: $q, after: $after, first: $first, from: $from, to: $to, minPosition: $minPosition, hostId: $hostId) {
     edges { node { uid } }
   }
 }"""
@@ -1009,6 +1010,7 @@ GQL_QUERY_CASES = [
         "agenda from in full-width digits", "agenda", {"from": "\uff12\uff10\uff12\uff16-01-06"}, field="from"
     ),
     GqlQueryCase("agenda to before from", "agenda", {"from": "2026-01-06", "to": "2026-01-05"}, field="to"),
+    GqlQueryCase("agenda hostId in braces", "agenda", {"hostId": "{{" + UID + "}}"}, field="hostId"),
     GqlQueryCase("agenda minPosition negative", "agenda", {"minPosition": -1}, field="minPosition"),
     GqlQueryCase("agenda minPosition of 19 digits", "agenda", {"minPosition": 10**18}, field="minPosition"),
     GqlQueryCase("agenda minPosition beyond 64 bits", "agenda", {"minPosition": 2**70}, field="minPosition"),
