@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 
 from booking.bootstrap import get_app
 from booking.domain.errors import NotFound
-from booking.settings.rates import Rate
+from providers.gcra import Rate
 from providers.resilience import shared_budget
 
 log = logging.getLogger("slotwise.throttle")

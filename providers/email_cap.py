@@ -18,8 +18,8 @@ import hashlib
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from booking.settings.rates import Rate
 from providers.effects import Deferred, finish
+from providers.gcra import Rate
 from providers.models import SideEffect
 from providers.resilience import shared_budget
 

@@ -1,6 +1,10 @@
 """Rate budgets by the generic cell rate algorithm (GCRA), kept in Redis, the database or a process.
 
-A budget is one number: its theoretical arrival time (TAT). Taking from it moves the TAT on by
+A budget is a `Rate`: N requests per period, N of which may come at once, refilled evenly over
+the period (one back every period/N). Limit settings spell rates `N/second`, `N/minute`,
+`N/hour` or `off` (`parse_rate`).
+
+Its state is one number: its theoretical arrival time (TAT). Taking from it moves the TAT on by
 `interval` (from now, if it lies in the past); a take that finds the TAT more than `tolerance`
 ahead of now is refused, moves nothing, and answers how long until it would fit. So a budget
 lets `tolerance / interval + 1` takes through at once and then one per interval.
@@ -13,15 +17,51 @@ under a lock, for budgets that are its own.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Greatest
 from redis import Redis
 
-from providers.models import RateBudget
+PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+_RATE = re.compile(r"^\s*([0-9]{1,9})\s*/\s*(second|minute|hour)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """N requests per period: at most `count` at once, then one every `interval` seconds."""
+
+    count: int
+    seconds: float
+
+    @property
+    def interval(self) -> float:
+        return self.seconds / self.count
+
+    def cell(self, n: int = 1) -> tuple[float, float]:
+        """(interval, tolerance) for the GCRA when one request takes `n` from the budget: the
+        budget's arrival time moves on n intervals, and may stand at most count - n ahead."""
+        return n * self.interval, (self.count - n) * self.interval
+
+    def __str__(self) -> str:
+        unit = next((name for name, length in PERIODS.items() if length == self.seconds), None)
+        return f"{self.count}/{unit}" if unit else f"{self.count} per {self.seconds:g} seconds"
+
+
+def parse_rate(text: str) -> Rate | None:
+    """`60/minute` -> Rate(60, 60.0); `off` -> None. Raises ValueError for anything else."""
+    if text.strip().lower() == "off":
+        return None
+    found = _RATE.match(text)
+    if found is None or int(found[1]) < 1:
+        raise ValueError(f"{text!r} is not a rate: write N/second, N/minute or N/hour (N >= 1), or off")
+    return Rate(int(found[1]), PERIODS[found[2].lower()])
+
 
 LUA = """
 local clock = redis.call('TIME')
@@ -48,7 +88,7 @@ def in_database(name: str, interval: float, tolerance: float, now: float | None 
     for _ in range(3):  # a row made or pruned by another process between two steps: look again
         if _advance(name, interval, tolerance, at):
             return 0.0
-        tat: float | None = RateBudget.objects.filter(name=name).values_list("tat", flat=True).first()
+        tat: float | None = _budgets().filter(name=name).values_list("tat", flat=True).first()
         if tat is None:
             if _create(name, at + interval, at):
                 return 0.0
@@ -59,8 +99,10 @@ def in_database(name: str, interval: float, tolerance: float, now: float | None 
 
 def _advance(name: str, interval: float, tolerance: float, now: float) -> bool:
     """One UPDATE that moves the TAT on only while it stands within the tolerance of now."""
-    moved: int = RateBudget.objects.filter(name=name, tat__lte=now + tolerance).update(
-        tat=Greatest(F("tat"), Value(now, output_field=FloatField())) + interval
+    moved: int = (
+        _budgets()
+        .filter(name=name, tat__lte=now + tolerance)
+        .update(tat=Greatest(F("tat"), Value(now, output_field=FloatField())) + interval)
     )
     return moved == 1
 
@@ -69,11 +111,19 @@ def _create(name: str, tat: float, now: float) -> bool:
     """A first take makes the row; full budgets are pruned then (a missing row is a full one)."""
     try:
         with transaction.atomic():
-            RateBudget.objects.create(name=name, tat=tat)
+            _budgets().create(name=name, tat=tat)
     except IntegrityError:
         return False  # another process made it since we looked
-    RateBudget.objects.filter(tat__lt=now).delete()
+    _budgets().filter(tat__lt=now).delete()
     return True
+
+
+def _budgets() -> Any:
+    """The budgets' table. Imported when used: the settings import this module (for Rate)
+    before Django has loaded the apps."""
+    from providers.models import RateBudget
+
+    return RateBudget.objects
 
 
 class InProcess:

@@ -1,8 +1,9 @@
 """Staying under provider quotas and away from providers that are down, per connected account.
 
-- A rate limiter (GCRA: one call per `60 / calls-per-minute` seconds, with a small burst) keeps
-  each account under its provider's published quota. In Redis the decision is one script, timed
-  by Redis's own clock, so every process shares one budget.
+- A rate budget per account (the GCRA of providers.gcra: its provider's calls per minute, with
+  a small burst) keeps each account under its provider's published quota. In Redis the
+  decision is one script, timed by Redis's own clock, so every process shares one budget;
+  without Redis each process keeps its own.
 - A circuit breaker (pybreaker) per account opens after consecutive failures that mean the
   provider is unwell (5xx, timeouts), so calls stop; after the reset timeout one probe goes
   through, and a success closes it. Its state lives in Redis, so the API can show it and every
@@ -10,8 +11,9 @@
 
 Without SLOTWISE_REDIS_URL (the embedded default) both are kept per process.
 
-Budgets that must hold across processes even then (the public request limits, the email cap)
-use `shared_budget`: Redis when configured, else the database. The algorithm is providers.gcra.
+Every budget is taken through `shared_budget`: Redis when configured, else its fallback. Budgets
+that must hold across processes even then (the public request limits, the email cap) fall back
+to the database, the account budgets to the process.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ import pybreaker
 from django.conf import settings
 from redis import Redis
 
-from booking.settings.rates import Rate
 from providers import gcra
 from providers.base import ProviderError, Unavailable
+from providers.gcra import Rate
 
 T = TypeVar("T")
 
@@ -52,42 +54,35 @@ class CircuitOpen(ProviderError):
     """The account's breaker is open: no call was made. Try again after `retry_after`."""
 
 
-class RateLimiter:
-    """Per-name call budgets. `wait(...)` takes one call from the budget and answers 0, or
-    answers how many seconds until one is free (and takes nothing)."""
-
-    def __init__(self) -> None:
-        self._local = gcra.InProcess()
-
-    def wait(self, name: str, per_minute: float, burst: int) -> float:
-        interval = 60.0 / per_minute
-        tolerance = interval * burst
-        shared = redis()
-        if shared is not None:
-            return gcra.in_redis(shared, key("rate", name), interval, tolerance)
-        return self._local.take(name, interval, tolerance)
+Fallback = Callable[[str, float, float], float]  # (name, interval, tolerance) -> seconds to wait
+_IN_PROCESS = gcra.InProcess()
 
 
-LIMITER = RateLimiter()
-
-
-def account_budget(account_id: str, provider: str) -> float:
-    """Takes one call from an account's budget; answers the seconds to wait when it is spent."""
-    per_minute = settings.SLOTWISE_PROVIDER_CALLS_PER_MINUTE.get(provider, 600.0)
-    return LIMITER.wait(f"account:{account_id}", per_minute, settings.SLOTWISE_PROVIDER_BURST)
-
-
-def shared_budget(name: str, rate: Rate, n: int = 1) -> float:
-    """Takes `n` from a budget every process shares (Redis when configured, else the database);
-    answers 0, or the seconds until they would fit, taking nothing. Raises RedisError when Redis
-    does not answer."""
+def shared_budget(name: str, rate: Rate, n: int = 1, fallback: Fallback = gcra.in_database) -> float:
+    """Takes `n` from a budget in Redis when configured, else in `fallback` (the database unless
+    told); answers 0, or the seconds until they would fit, taking nothing. Raises RedisError
+    when Redis does not answer, DatabaseError when the database does not."""
     if n > rate.count:
         return rate.seconds  # more than the whole budget at once: it never fits
     interval, tolerance = rate.cell(n)
     shared = redis()
     if shared is not None:
         return gcra.in_redis(shared, key("budget", name), interval, tolerance)
-    return gcra.in_database(name, interval, tolerance)
+    return fallback(name, interval, tolerance)
+
+
+def account_rate(provider: str) -> Rate:
+    """A connected account's budget: SLOTWISE_PROVIDER_BURST calls at once on top of one, then
+    its provider's calls per minute."""
+    per_minute = settings.SLOTWISE_PROVIDER_CALLS_PER_MINUTE.get(provider, 600.0)
+    count = settings.SLOTWISE_PROVIDER_BURST + 1
+    return Rate(count, count * 60.0 / per_minute)
+
+
+def account_budget(account_id: str, provider: str) -> float:
+    """Takes one call from an account's budget; answers the seconds to wait when it is spent.
+    Without Redis the budget is this process's own, as the breaker is."""
+    return shared_budget(f"account:{account_id}", account_rate(provider), fallback=_IN_PROCESS.take)
 
 
 def _healthy_refusal(error: BaseException) -> bool:

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from django.test import Client
 
-from booking.settings.rates import parse_rate
+from providers.gcra import parse_rate
 from tests.integration.conftest import Api
 from tests.integration.graphql_support import Gql
 from tests.integration.side_effects_support import REDIS_BROKER

@@ -3,14 +3,14 @@ CalDAV server (Radicale) reached through a proxy that can fail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from providers import resilience
+from providers import gcra, resilience
 from providers.base import RateLimited, Unavailable
 from providers.caldav import CalDavProvider
 from providers.calendar_sync import provider_for
@@ -51,18 +51,26 @@ def _account(server: Any, proxy: FaultProxy, name: str) -> CalendarAccount:
 def test_a_budget_allows_a_burst_then_one_call_per_interval(store: str, settings: Any, shared_redis: str) -> None:
     if store == "memory":
         settings.SLOTWISE_REDIS_URL = ""
-    limiter, name = resilience.RateLimiter(), f"budget-{uuid4()}"
+    limiter, name = _limiter(settings, per_minute=60, burst=2), f"budget-{uuid4()}"
     # 60 a minute is one a second; a burst of 2 lets three through at once
-    assert [limiter.wait(name, 60, 2) for _ in range(3)] == [0.0, 0.0, 0.0]
-    wait = limiter.wait(name, 60, 2)
+    assert [limiter(name) for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = limiter(name)
     assert 0.9 < wait <= 1.0
-    assert limiter.wait(name, 60, 2) > 0.9  # a refused call takes nothing from the budget
+    assert limiter(name) > 0.9  # a refused call takes nothing from the budget
 
 
-def test_every_process_draws_on_one_budget_in_redis(shared_redis: str) -> None:
-    api_process, worker_process, name = resilience.RateLimiter(), resilience.RateLimiter(), f"budget-{uuid4()}"
-    assert api_process.wait(name, 60, 1) == 0.0 and worker_process.wait(name, 60, 1) == 0.0
-    assert api_process.wait(name, 60, 1) > 0.9 and worker_process.wait(name, 60, 1) > 0.9
+def test_every_process_draws_on_one_budget_in_redis(settings: Any, shared_redis: str) -> None:
+    api_process, worker_process, name = _limiter(settings, 60, 1), _limiter(settings, 60, 1), f"budget-{uuid4()}"
+    assert api_process(name) == 0.0 and worker_process(name) == 0.0
+    assert api_process(name) > 0.9 and worker_process(name) > 0.9
+
+
+def _limiter(settings: Any, per_minute: float, burst: int) -> Callable[[str], float]:
+    """One process's account budgets (its own when there is no Redis), for a provider allowing
+    `per_minute` calls with a burst of `burst`."""
+    settings.SLOTWISE_PROVIDER_CALLS_PER_MINUTE, settings.SLOTWISE_PROVIDER_BURST = {"caldav": per_minute}, burst
+    rate, own = resilience.account_rate("caldav"), gcra.InProcess()
+    return lambda name: resilience.shared_budget(name, rate, fallback=own.take)
 
 
 def test_sustained_5xx_opens_the_breaker_then_a_probe_closes_it(

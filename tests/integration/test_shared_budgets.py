@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from django.db import connection
 
-from booking.settings.rates import Rate
+from providers.gcra import Rate
 from providers.models import RateBudget
 from providers.resilience import shared_budget
 from tests.integration import limits_support

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from booking.settings.rates import Rate, parse_rate
 from booking.throttle import client_address
+from providers.gcra import Rate, parse_rate
 
 ROOT = Path(__file__).resolve().parents[2]
 
