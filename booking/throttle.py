@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -131,7 +132,7 @@ def _take(name: str, rate: Rate | None, n: int, kind: str, per: str) -> None:
         return
     try:
         wait = shared_budget(name, rate, n)
-    except RedisError as error:  # availability first: a limit store that is down lets requests through
+    except (RedisError, DatabaseError) as error:  # availability first: a limit store that fails lets requests through
         log.warning("rate limit store unreachable: request let through", extra={"budget": name, "error": repr(error)})
         return
     if wait > 0:

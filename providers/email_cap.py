@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from providers.effects import Deferred, finish
@@ -34,7 +35,7 @@ def over_cap(effect: SideEffect, address: str) -> bool:
         return False
     try:
         wait = shared_budget(_budget_name(address), Rate(per_hour, 3600.0))
-    except RedisError:
+    except (RedisError, DatabaseError):
         raise Deferred("the email cap's store did not answer", 30.0) from None
     if wait <= 0:
         return False

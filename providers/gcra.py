@@ -12,7 +12,8 @@ lets `tolerance / interval + 1` takes through at once and then one per interval.
 Each store makes the decision in one atomic step, so concurrent processes share one budget:
 Redis runs it as one script timed by Redis's own clock; the database as one conditional UPDATE
 (PostgreSQL re-checks the condition under the row lock; SQLite holds its write lock); a process
-under a lock, for budgets that are its own.
+under a lock, for budgets that are its own. A database budget whose time has passed is full, as
+if it had no row; the scheduler deletes such rows (`prune`).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def in_database(name: str, interval: float, tolerance: float, now: float | None 
             return 0.0
         tat: float | None = _budgets().filter(name=name).values_list("tat", flat=True).first()
         if tat is None:
-            if _create(name, at + interval, at):
+            if _create(name, at + interval):
                 return 0.0
         elif tat > at + tolerance:
             return tat - at - tolerance
@@ -107,15 +108,23 @@ def _advance(name: str, interval: float, tolerance: float, now: float) -> bool:
     return moved == 1
 
 
-def _create(name: str, tat: float, now: float) -> bool:
-    """A first take makes the row; full budgets are pruned then (a missing row is a full one)."""
+def _create(name: str, tat: float) -> bool:
+    """A first take makes the row (a missing row is a full budget)."""
     try:
         with transaction.atomic():
             _budgets().create(name=name, tat=tat)
     except IntegrityError:
         return False  # another process made it since we looked
-    _budgets().filter(tat__lt=now).delete()
     return True
+
+
+def prune(now: float | None = None) -> int:
+    """Deletes the database's full budgets (their time has passed): a missing row is a full budget,
+    so nothing changes but the table's size. Run by the scheduler, not by a take: on SQLite
+    every write waits for the one lock the projectors and the ledger write under too."""
+    at = time.time() if now is None else now
+    gone: int = _budgets().filter(tat__lt=at).delete()[0]
+    return gone
 
 
 def _budgets() -> Any:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking.celery import app
-from providers import calendar_sync, notifications, reminders
+from providers import calendar_sync, gcra, notifications, reminders
 from providers.effects import perform, prune
 from providers.email import Outbox, unflushed_commits
 from providers.webhooks import delivery
@@ -50,3 +50,9 @@ def send_reminder(side_effect_id: int) -> str:
 def prune_side_effects() -> int:
     """Daily (CELERY_BEAT_SCHEDULE): finished ledger rows older than SLOTWISE_SIDE_EFFECT_KEEP_DAYS go."""
     return prune(timezone.now() - timedelta(days=settings.SLOTWISE_SIDE_EFFECT_KEEP_DAYS))
+
+
+@app.task(name="slotwise.providers.prune_rate_budgets", acks_late=True)
+def prune_rate_budgets() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): the database's full rate budgets go (providers.gcra.prune)."""
+    return gcra.prune()

@@ -68,6 +68,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(days=1),
         "options": {"expires": 3600},
     },
+    # the embedded limit store's full budgets (one row per address seen): an hour's worth at most
+    "prune-rate-budgets": {
+        "task": "slotwise.providers.prune_rate_budgets",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 600},
+    },
 }
 # Done side effects are kept this long (well beyond the reminders' grace, so a pruned reminder
 # is never due again); dead letters are kept until ops delete them.
