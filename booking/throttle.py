@@ -6,10 +6,9 @@ GraphQL draw on the same budgets, so neither API is a way around the other. The 
 taken first: one address out of budget spends nothing of the event type's. A refusal is
 `RateLimited`, which each API answers with 429 and Retry-After.
 
-The client address is REMOTE_ADDR; X-Forwarded-For only counts when SLOTWISE_TRUSTED_PROXY_COUNT
-says how many proxies in front of us append to it, and then only the entry the outermost
-trusted proxy wrote. IPv6 clients are counted per /64 (one customer's network), loopback
-clients like any other.
+The client address is booking.clients.client_ip (REMOTE_ADDR, or behind trusted proxies the
+entry the outermost one appended to X-Forwarded-For). IPv6 clients are counted per /64 (one
+customer's network), loopback clients like any other.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from booking.bootstrap import get_app
+from booking.clients import client_ip
 from booking.domain.errors import NotFound
 from providers.gcra import Rate
 from providers.resilience import shared_budget
@@ -98,33 +98,12 @@ def check(request: HttpRequest, asks: Iterable[Ask]) -> None:
 
 def client_address(request: HttpRequest) -> str:
     """The caller's address as budgets count it: IPv4 as is, IPv6 as its /64."""
-    found = _address(_forwarded_for(request)) or _address(request.META.get("REMOTE_ADDR"))
+    found = client_ip(request)
     if found is None:
         return "unknown"
     if isinstance(found, ipaddress.IPv6Address):
-        if found.ipv4_mapped is not None:
-            return str(found.ipv4_mapped)
         return str(ipaddress.IPv6Network((int(found) >> 64 << 64, 64)))
     return str(found)
-
-
-def _forwarded_for(request: HttpRequest) -> str | None:
-    """The entry the outermost trusted proxy appended; anything left of it the client may have sent."""
-    trusted: int = settings.SLOTWISE_TRUSTED_PROXY_COUNT
-    if trusted < 1:
-        return None
-    header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    entries = [e.strip() for e in header.split(",") if e.strip()]
-    if len(entries) < trusted:
-        return None  # not through every trusted proxy: only REMOTE_ADDR is known
-    return entries[-trusted]
-
-
-def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address((text or "").strip())
-    except ValueError:
-        return None
 
 
 def _take(name: str, rate: Rate | None, n: int, kind: str, per: str) -> None:

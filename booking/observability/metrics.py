@@ -2,13 +2,13 @@
 
 Under gunicorn, `manage.py serve` points PROMETHEUS_MULTIPROC_DIR at a directory under var/
 so that every worker's samples are summed into one answer. Only the scraper may read them:
-the bearer token in SLOTWISE_METRICS_TOKEN when it is set, loopback clients otherwise.
+the bearer token in SLOTWISE_METRICS_TOKEN when it is set, loopback clients otherwise (clients on
+this host talking to us directly, booking.clients.on_this_host: not through a proxy).
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import os
 from collections.abc import Iterator
 
@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from booking.clients import on_this_host
 from booking.rest.problems import problem
 
 RESOLVER_SECONDS = Histogram(
@@ -104,15 +105,6 @@ def refusal(request: HttpRequest) -> HttpResponse | None:
             return None
         detail = "send Authorization: Bearer with the metrics token"
         return problem("unauthorized", detail, [("Authorization", detail)], headers={"WWW-Authenticate": "Bearer"})
-    if _loopback(request.META.get("REMOTE_ADDR", "")):
+    if on_this_host(request):
         return None
     return problem("forbidden", "metrics are served to loopback clients only unless SLOTWISE_METRICS_TOKEN is set")
-
-
-def _loopback(address: str) -> bool:
-    try:
-        found = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    mapped = getattr(found, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
-    return bool(found.is_loopback or (mapped is not None and mapped.is_loopback))
