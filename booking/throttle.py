@@ -3,8 +3,11 @@
 Booking, rescheduling and cancelling are writes; asking for slots is a read. Each kind has a
 budget per client address and one per event type (booking/settings/throttle.py), and REST and
 GraphQL draw on the same budgets, so neither API is a way around the other. The address is
-taken first: one address out of budget spends nothing of the event type's. A refusal is
-`RateLimited`, which each API answers with 429 and Retry-After.
+taken first: one address out of budget spends nothing of the event type's. A reschedule or
+cancel takes its address's budget before it runs and its event type's in the command
+(booking.bookings), once the caller is let in and the booking, so its event type, is known. A
+refusal is `RateLimited`, which each API answers with 429 and Retry-After (a GraphQL mutation
+refused while it runs, with a typed `rate_limited` error).
 
 The client address is booking.clients.client_ip (REMOTE_ADDR, or behind trusted proxies the
 entry the outermost one appended to X-Forwarded-For). IPv6 clients are counted per /64 (one
@@ -17,7 +20,7 @@ import collections
 import ipaddress
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -27,9 +30,7 @@ from django.http import HttpRequest
 from prometheus_client import Counter
 from redis.exceptions import RedisError
 
-from booking.bootstrap import get_app
 from booking.clients import client_ip
-from booking.domain.errors import NotFound
 from providers.gcra import Rate
 from providers.resilience import shared_budget
 
@@ -40,8 +41,6 @@ REFUSED = Counter(
     "Public requests refused with 429, by the budget that was spent (kind, address or event type).",
     ["budget"],
 )
-
-EventTypeOf = UUID | None | Callable[[], UUID | None]  # known, unknown, or found only when needed
 
 
 class RateLimited(Exception):
@@ -58,29 +57,26 @@ class Ask:
     """One limited operation in a request: its kind and the event type it concerns."""
 
     kind: str
-    event_type: EventTypeOf = None
+    event_type: UUID | None = None  # None: not known (yet); only the address's budget is taken
 
 
-def public_write(request: HttpRequest, event_type: EventTypeOf) -> None:
-    """Takes one write (book, reschedule, cancel) from the caller's and the event type's budgets."""
+def public_write(request: HttpRequest, event_type: UUID | None) -> None:
+    """Takes one write from the caller's budget, then from the event type's (None: a reschedule or
+    cancel, whose event type the command takes from with `event_type_write`)."""
     check(request, [Ask(WRITE, event_type)])
 
 
-def public_read(request: HttpRequest, event_type: EventTypeOf) -> None:
+def public_read(request: HttpRequest, event_type: UUID | None) -> None:
     """Takes one read (slots) from the caller's and the event type's budgets."""
     check(request, [Ask(READ, event_type)])
 
 
-def of_booking(uid: UUID) -> Callable[[], UUID | None]:
-    """The event type of a booking, looked up only once the address has budget left."""
-
-    def event_type() -> UUID | None:
-        try:
-            return get_app().booking(uid).event_type_id
-        except NotFound:
-            return None  # the command answers 404 itself
-
-    return event_type
+def event_type_write(event_type: UUID) -> None:
+    """Takes one write from the event type's budget: a reschedule or cancel, once its booking is
+    known (its address's budget was taken before the command ran)."""
+    if settings.SLOTWISE_PUBLIC_RATE_LIMIT is None:
+        return  # `off`: every public limit is off
+    _take(f"public:{WRITE}:event-type:{event_type}", _event_type_rate(WRITE), 1, WRITE, "event type")
 
 
 def check(request: HttpRequest, asks: Iterable[Ask]) -> None:
@@ -91,7 +87,7 @@ def check(request: HttpRequest, asks: Iterable[Ask]) -> None:
     address = client_address(request)
     for kind, n in collections.Counter(ask.kind for ask in wanted).items():
         _take(f"public:{kind}:address:{address}", _address_rate(kind), n, kind, "address")
-    concerned = ((ask.kind, _resolved(ask.event_type)) for ask in wanted if _event_type_rate(ask.kind))
+    concerned = ((ask.kind, ask.event_type) for ask in wanted if _event_type_rate(ask.kind))
     for (kind, event_type_id), n in collections.Counter(c for c in concerned if c[1] is not None).items():
         _take(f"public:{kind}:event-type:{event_type_id}", _event_type_rate(kind), n, kind, "event type")
 
@@ -137,7 +133,3 @@ def _event_type_rate(kind: str) -> Rate | None:
         else settings.SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT
     )
     return rate
-
-
-def _resolved(event_type: EventTypeOf) -> UUID | None:
-    return event_type() if callable(event_type) else event_type

@@ -2,9 +2,11 @@
 
 bookingCreate, bookingReschedule and bookingCancel are writes and `slots` a read, drawn from the
 same budgets as their REST twins. Every root field counts, through aliases and fragments alike,
-so one document cannot carry more than the budgets allow. Fields whose arguments do not make
-sense (unknown variables, a malformed id) still count against the address; execution then
-refuses them itself.
+so one document cannot carry more than the budgets allow: the address's budgets and the event
+types' of bookings and slots are taken before anything runs; a reschedule's or cancel's event
+type is taken by its command (booking.bookings), which answers a typed `rate_limited` error when
+it is spent. Fields whose arguments do not make sense (unknown variables, a malformed id) still
+count against the address; execution then refuses them itself.
 """
 
 from __future__ import annotations
@@ -51,16 +53,14 @@ def check_operation(
 
 def _ask(fields: dict[str, Any], node: FieldNode, variables: dict[str, Any]) -> Ask | None:
     name = node.name.value
-    if name not in WRITES and name != "slots":
-        return None
-    arguments = _arguments(fields[name], node, variables)
     if name == "slots":
-        return Ask(throttle.READ, _uuid(arguments.get("event_type_id")))
-    given = arguments.get("input") or {}
+        return Ask(throttle.READ, _uuid(_arguments(fields[name], node, variables).get("event_type_id")))
     if name == "bookingCreate":
+        given = _arguments(fields[name], node, variables).get("input") or {}
         return Ask(throttle.WRITE, _uuid(given.get("event_type_id")))
-    uid = _uuid(given.get("uid"))
-    return Ask(throttle.WRITE, throttle.of_booking(uid) if uid else None)
+    if name in WRITES:
+        return Ask(throttle.WRITE)  # a reschedule or cancel: the command takes its event type's budget
+    return None
 
 
 def _arguments(field: Any, node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:

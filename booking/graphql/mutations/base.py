@@ -19,6 +19,7 @@ from booking.domain.errors import DomainError
 from booking.domain.timezones import zone
 from booking.graphql import types as t
 from booking.graphql.errors import typed
+from booking.throttle import RateLimited
 from projections.models import AgendaEntry
 
 
@@ -67,4 +68,6 @@ def answer(
         outcome = write()
     except DomainError as error:
         return payload(errors=typed(error))
+    except RateLimited as limited:  # the event type's budget, taken once the booking is known
+        return payload(errors=[{"field": None, "code": "rate_limited", "message": limited.message}])
     return payload(booking=entry_of(outcome.subject), position=outcome.position, errors=[], **more_fields(outcome))
