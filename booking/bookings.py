@@ -108,7 +108,7 @@ def authorised(caller: Caller, uid: UUID) -> Access:
 
 def reschedule(caller: Caller, uid: UUID, start: datetime, key: Key) -> Outcome[Booking]:
     access = authorised(caller, uid)
-    throttle.event_type_write(access.booking.event_type_id)
+    throttle.event_type_write(access.booking.event_type_id, caller.organisation)
     idem = idempotency(access.scope, key, "booking.reschedule", {"uid": str(uid), "start": _utc(start)})
     return get_app().reschedule_booking(uid, start, idem, token_generation=access.token_generation)
 
@@ -118,7 +118,7 @@ def cancel(caller: Caller, uid: UUID, reason: str, key: Key) -> Outcome[Booking]
         raise InvalidValue.single("reason", f"must be at most {MAX_REASON} characters")
     plain_text(reason, "reason", multiline=True)
     access = authorised(caller, uid)
-    throttle.event_type_write(access.booking.event_type_id)
+    throttle.event_type_write(access.booking.event_type_id, caller.organisation)
     idem = idempotency(access.scope, key, "booking.cancel", {"uid": str(uid), "reason": reason})
     return get_app().cancel_booking(uid, reason, idem, token_generation=access.token_generation)
 

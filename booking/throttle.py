@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from prometheus_client import Counter
 from redis.exceptions import RedisError
 
+from booking.auth import InvalidKey, optional_organisation
 from booking.clients import client_ip
 from providers.gcra import Rate
 from providers.resilience import shared_budget
@@ -60,29 +61,32 @@ class Ask:
     event_type: UUID | None = None  # None: not known (yet); only the address's budget is taken
 
 
-def public_write(request: HttpRequest, event_type: UUID | None) -> None:
+def public_write(request: HttpRequest, event_type: UUID | None, organisation: UUID | None) -> None:
     """Takes one write from the caller's budget, then from the event type's (None: a reschedule or
-    cancel, whose event type the command takes from with `event_type_write`)."""
-    check(request, [Ask(WRITE, event_type)])
+    cancel, whose event type the command takes from with `event_type_write`). `organisation`: the
+    caller's, from a valid key (see `key_holder`)."""
+    check(request, [Ask(WRITE, event_type)], organisation)
 
 
-def public_read(request: HttpRequest, event_type: UUID | None) -> None:
+def public_read(request: HttpRequest, event_type: UUID | None, organisation: UUID | None) -> None:
     """Takes one read (slots) from the caller's and the event type's budgets."""
-    check(request, [Ask(READ, event_type)])
+    check(request, [Ask(READ, event_type)], organisation)
 
 
-def event_type_write(event_type: UUID) -> None:
+def event_type_write(event_type: UUID, organisation: UUID | None) -> None:
     """Takes one write from the event type's budget: a reschedule or cancel, once its booking is
     known (its address's budget was taken before the command ran)."""
-    if settings.SLOTWISE_PUBLIC_RATE_LIMIT is None:
-        return  # `off`: every public limit is off
+    if not active() or organisation is not None:
+        return
     _take(f"public:{WRITE}:event-type:{event_type}", _event_type_rate(WRITE), 1, WRITE, "event type")
 
 
-def check(request: HttpRequest, asks: Iterable[Ask]) -> None:
-    """Takes every ask from its budgets, addresses first; raises RateLimited at the first one spent."""
-    if settings.SLOTWISE_PUBLIC_RATE_LIMIT is None:
-        return  # `off`: every public limit is off
+def check(request: HttpRequest, asks: Iterable[Ask], organisation: UUID | None) -> None:
+    """Takes every ask from its budgets, addresses first; raises RateLimited at the first one spent.
+    A caller with a valid organisation key (`organisation`) is not counted: it is authenticated,
+    and accountable for what it sends."""
+    if not active() or organisation is not None:
+        return
     wanted = list(asks)
     address = client_address(request)
     for kind, n in collections.Counter(ask.kind for ask in wanted).items():
@@ -90,6 +94,28 @@ def check(request: HttpRequest, asks: Iterable[Ask]) -> None:
     concerned = ((ask.kind, ask.event_type) for ask in wanted if _event_type_rate(ask.kind))
     for (kind, event_type_id), n in collections.Counter(c for c in concerned if c[1] is not None).items():
         _take(f"public:{kind}:event-type:{event_type_id}", _event_type_rate(kind), n, kind, "event type")
+
+
+def active() -> bool:
+    """Whether any public budget is on (SLOTWISE_PUBLIC_RATE_LIMITS, and at least one rate)."""
+    rates = (
+        settings.SLOTWISE_PUBLIC_RATE_LIMIT,
+        settings.SLOTWISE_PUBLIC_READ_RATE_LIMIT,
+        settings.SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT,
+        settings.SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT,
+    )
+    return bool(settings.SLOTWISE_PUBLIC_RATE_LIMITS) and any(rate is not None for rate in rates)
+
+
+def key_holder(request: HttpRequest) -> UUID | None:
+    """The organisation of the valid key a request carries, for endpoints that do not ask for one;
+    None without a key, or for a bad one (counted as anyone: the endpoint ignores it)."""
+    if not request.headers.get("Authorization") or not active():
+        return None  # no key to look up, or nothing it would spare
+    try:
+        return optional_organisation(request)
+    except InvalidKey:
+        return None
 
 
 def client_address(request: HttpRequest) -> str:

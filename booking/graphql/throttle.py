@@ -38,8 +38,10 @@ def check_operation(
     operation: OperationDefinitionNode,
     fragments: dict[str, FragmentDefinitionNode],
     raw_variables: dict[str, Any] | None,
+    organisation: UUID | None,
 ) -> None:
-    """Takes the operation's limited root fields from their budgets; raises throttle.RateLimited."""
+    """Takes the operation's limited root fields from their budgets; raises throttle.RateLimited.
+    `organisation`: the caller's, from a valid key (not counted)."""
     root = schema.mutation_type if operation.operation == OperationType.MUTATION else schema.query_type
     if root is None:
         return
@@ -48,7 +50,7 @@ def check_operation(
     fields = collect_fields(schema, fragments, variables, root, operation.selection_set)
     asks = [ask for nodes in fields.values() if (ask := _ask(root.fields, nodes[0], variables))]
     if asks:
-        throttle.check(request, asks)
+        throttle.check(request, asks, organisation)
 
 
 def _ask(fields: dict[str, Any], node: FieldNode, variables: dict[str, Any]) -> Ask | None:

@@ -100,7 +100,9 @@ class GraphQLView(View):
             prepared = _prepare(params, request.method)
             variables = params.get("variables")
             measured = _limits(prepared, variables)
-            check_operation(request, schema.graphql_schema, prepared.operation, prepared.fragments, variables)
+            check_operation(
+                request, schema.graphql_schema, prepared.operation, prepared.fragments, variables, context.organisation
+            )
             result = execute(
                 schema.graphql_schema,
                 prepared.document,

@@ -29,7 +29,7 @@ router = Router(tags=["bookings"])
     "/bookings", response={201: r.BookingReply, **r.problems(400, 409, 413, 422, 429)}, by_alias=True, auth=None
 )
 def create_booking(request: HttpRequest, payload: BookingIn) -> HttpResponse:
-    throttle.public_write(request, payload.event_type_id)
+    throttle.public_write(request, payload.event_type_id, throttle.key_holder(request))
     start = instant(payload.start, "start")
     person = payload.attendee
     attendee = bookings.attendee_of(person.name, person.email, person.time_zone)
@@ -57,8 +57,8 @@ def booking_history(request: HttpRequest, uid: UUID) -> HttpResponse:
     auth=None,
 )
 def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -> HttpResponse:
-    throttle.public_write(request, None)  # the command takes the event type's budget
     caller = _caller(request)
+    throttle.public_write(request, None, caller.organisation)  # the command takes the event type's budget
     start = instant(payload.start, "start")
     outcome = bookings.reschedule(caller, uid, start, key(request))
     return respond(_with_token(outcome), meta={"position": outcome.position})
@@ -71,8 +71,9 @@ def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -
     auth=None,
 )
 def cancel_booking(request: HttpRequest, uid: UUID, payload: CancelIn) -> HttpResponse:
-    throttle.public_write(request, None)  # the command takes the event type's budget
-    outcome = bookings.cancel(_caller(request), uid, payload.reason, key(request))
+    caller = _caller(request)
+    throttle.public_write(request, None, caller.organisation)  # the command takes the event type's budget
+    outcome = bookings.cancel(caller, uid, payload.reason, key(request))
     return respond(booking_json(outcome.subject), meta={"position": outcome.position})
 
 

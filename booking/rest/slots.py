@@ -28,7 +28,7 @@ def list_slots(
     minPosition: MinPosition = MIN_POSITION,  # noqa: N803
 ) -> HttpResponse:
     query = slot_query(eventTypeId, start, end, timeZone)
-    throttle.public_read(request, query.event_type_id)
+    throttle.public_read(request, query.event_type_id, throttle.key_holder(request))
     caught_up(minPosition, ("availability",))
     offered = offered_by_date(query)
     by_date = {day: [{"start": s} for s in starts] for day, starts in offered.by_date.items()}

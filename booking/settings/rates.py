@@ -1,5 +1,6 @@
 """Reading limit settings from the environment: rates (`N/second`, `N/minute`, `N/hour`, or
-`off`, parsed by providers.gcra, where the GCRA that spends them lives) and whole numbers."""
+`off`, parsed by providers.gcra, where the GCRA that spends them lives), whole numbers and
+on/off switches."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ def rate_from_env(variable: str, default: str) -> Rate | None:
         return parse_rate(os.environ.get(variable, default))
     except ValueError as error:
         raise ImproperlyConfigured(f"{variable}: {error}") from None
+
+
+def switch_from_env(variable: str, default: str) -> bool:
+    """`on` -> True, `off` -> False; a malformed value stops start-up, naming the variable."""
+    raw = os.environ.get(variable, default).strip().lower()
+    if raw not in ("on", "off"):
+        raise ImproperlyConfigured(f"{variable}: {raw!r} is not on or off")
+    return raw == "on"
 
 
 def count_from_env(variable: str, default: str, minimum: int = 0, allow_off: bool = False) -> int | None:

@@ -2,12 +2,15 @@
 and GraphQL alike (docs/api.md, "Rate limits").
 
 Each is a rate, `N/second`, `N/minute` or `N/hour` (N at once, refilled evenly over the
-period), or `off`. Writes and reads have budgets of their own, per client address and per
-event type; SLOTWISE_PUBLIC_RATE_LIMIT=off turns every one of them off (load tests from one
-address). A malformed value stops start-up with the variable's name.
+period), or `off`, which turns that one budget off. Writes and reads have budgets of their own,
+per client address and per event type; SLOTWISE_PUBLIC_RATE_LIMITS=off turns every one of them
+off (load tests from one address). A malformed value stops start-up with the variable's name.
 """
 
-from booking.settings.rates import count_from_env, rate_from_env
+from booking.settings.rates import count_from_env, rate_from_env, switch_from_env
+
+# The master switch: `off` turns every public request limit below off at once.
+SLOTWISE_PUBLIC_RATE_LIMITS = switch_from_env("SLOTWISE_PUBLIC_RATE_LIMITS", "on")
 
 # Per client address (IPv6 per /64): bookings, reschedules and cancellations together.
 SLOTWISE_PUBLIC_RATE_LIMIT = rate_from_env("SLOTWISE_PUBLIC_RATE_LIMIT", "60/minute")

@@ -123,7 +123,7 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "booking.settings",
         "SLOTWISE_LOG_LEVEL": "WARNING",
         # k6 books from one loopback address, far over the public limits: measure the API, not them
-        "SLOTWISE_PUBLIC_RATE_LIMIT": "off",
+        "SLOTWISE_PUBLIC_RATE_LIMITS": "off",
     }
     slots = prepare(args.pg_url, env)
     base = f"http://127.0.0.1:{args.port}"

@@ -27,13 +27,13 @@ from tests.support import Clock, Reply, reply_of, wipe_event_store
 # public request limits and the email cap are off for every test that is not about them, in this
 # process (below) and in every server or worker a test starts (they inherit this environment).
 # The limit tests turn them on explicitly (tests/integration/limits_support.py).
-os.environ["SLOTWISE_PUBLIC_RATE_LIMIT"] = "off"
+os.environ["SLOTWISE_PUBLIC_RATE_LIMITS"] = "off"
 os.environ["SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR"] = "off"
 
 
 @pytest.fixture(autouse=True)
 def limits_off(settings: Any) -> None:
-    settings.SLOTWISE_PUBLIC_RATE_LIMIT = None
+    settings.SLOTWISE_PUBLIC_RATE_LIMITS = False
     settings.SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR = None
 
 

@@ -38,6 +38,7 @@ def limits_on(
     trusted_proxies: int = 0,
 ) -> None:
     """Per hour unless a test says otherwise, so nothing refills while a test runs."""
+    settings.SLOTWISE_PUBLIC_RATE_LIMITS = True
     settings.SLOTWISE_PUBLIC_RATE_LIMIT = parse_rate(writes)
     settings.SLOTWISE_PUBLIC_READ_RATE_LIMIT = parse_rate(reads)
     settings.SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT = parse_rate(event_type_writes)

@@ -13,6 +13,7 @@ from tests.integration.server import call, gunicorn
 
 LIMITS = {
     "SLOTWISE_REDIS_URL": "",  # the embedded store
+    "SLOTWISE_PUBLIC_RATE_LIMITS": "on",  # the suite's environment has them off
     "SLOTWISE_PUBLIC_RATE_LIMIT": "60/hour",
     "SLOTWISE_PUBLIC_READ_RATE_LIMIT": "2/hour",
     "SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT": "off",

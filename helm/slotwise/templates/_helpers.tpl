@@ -41,6 +41,8 @@ they fall back to the embedded default and write under var/). All four come from
 {{- /* The public endpoints' request limits (booking/settings/throttle.py), for the API. */ -}}
 {{- define "slotwise.rateLimitsEnv" -}}
 {{- with .Values.rateLimits }}
+- name: SLOTWISE_PUBLIC_RATE_LIMITS
+  value: {{ ternary "on" "off" .enabled | quote }}
 - name: SLOTWISE_PUBLIC_RATE_LIMIT
   value: {{ .public | quote }}
 - name: SLOTWISE_PUBLIC_READ_RATE_LIMIT
