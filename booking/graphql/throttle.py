@@ -18,10 +18,13 @@ from django.http import HttpRequest
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
 )
 from graphql.execution.collect_fields import collect_fields
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -30,6 +33,7 @@ from booking import throttle
 from booking.throttle import Ask
 
 WRITES = {"bookingCreate", "bookingReschedule", "bookingCancel"}
+LIMITED = WRITES | {"slots"}
 
 
 def check_operation(
@@ -42,6 +46,10 @@ def check_operation(
 ) -> None:
     """Takes the operation's limited root fields from their budgets; raises throttle.RateLimited.
     `organisation`: the caller's, from a valid key (not counted)."""
+    if not throttle.active() or organisation is not None:
+        return  # nothing to take: no variables to coerce, no fields to collect
+    if not _names_limited_field(operation.selection_set, fragments, set()):
+        return
     root = schema.mutation_type if operation.operation == OperationType.MUTATION else schema.query_type
     if root is None:
         return
@@ -51,6 +59,24 @@ def check_operation(
     asks = [ask for nodes in fields.values() if (ask := _ask(root.fields, nodes[0], variables))]
     if asks:
         throttle.check(request, asks, organisation)
+
+
+def _names_limited_field(
+    selections: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> bool:
+    """Whether a root field any budget counts appears at all (by name, through fragments): a cheap
+    look before coercing variables and collecting fields, which most documents never need."""
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode) and selection.name.value in LIMITED:
+            return True
+        if isinstance(selection, InlineFragmentNode) and _names_limited_field(selection.selection_set, fragments, seen):
+            return True
+        if isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            spread = fragments.get(selection.name.value)
+            if spread is not None and _names_limited_field(spread.selection_set, fragments, seen):
+                return True
+    return False
 
 
 def _ask(fields: dict[str, Any], node: FieldNode, variables: dict[str, Any]) -> Ask | None:
