@@ -9,9 +9,12 @@ holds it, a duplicate message does nothing; if that worker dies, the lease runs 
 row is sent again.
 
 Every failure lands in the row: its error, one more attempt, and the next one scheduled or the row
-dead-lettered (`failed`). A port error (ProviderError) follows the policy; anything else a handler
-raises (a bug, input nobody foresaw) is logged with its traceback and tried again only while the
-row has had fewer than `max_unexpected` attempts, so it can never be retried forever.
+dead-lettered (`failed`). Two outcomes are not failures: a deferral (not yet: scheduled again,
+no attempt counted, until the policy's window has passed) and a suppression (a cap said no: the
+row is finished as `suppressed`, never retried). A port error (ProviderError) follows the policy;
+anything else a handler raises (a bug, input nobody foresaw) is logged with its traceback and
+tried again only while the row has had fewer than `max_unexpected` attempts, so it can never be
+retried forever.
 """
 
 from __future__ import annotations
@@ -83,11 +86,17 @@ def booking_of(event: Envelope, cache: dict[str, Any]) -> Booking:
 
 class Deferred(Exception):
     """Not a failure: the work may not run yet (breaker open, rate limit reached). The row is
-    scheduled again after `seconds` without counting an attempt."""
+    scheduled again after `seconds` without counting an attempt, until its policy's window has
+    passed: then it is dead-lettered, as a failure would be."""
 
     def __init__(self, reason: str, seconds: float) -> None:
         super().__init__(reason)
         self.seconds = seconds
+
+
+class Suppressed(Exception):
+    """Not a failure: the work was refused on purpose (a cap said no) and must not be retried.
+    The row is finished as `suppressed`, with the reason."""
 
 
 def claim(effect_id: int) -> SideEffect | None:
@@ -111,8 +120,10 @@ def perform(effect_id: int, policy: RetryPolicy, work: Callable[[SideEffect], st
     try:
         outcome = work(effect)
     except Deferred as wait:
-        _reschedule(effect, wait.seconds, counted=False, error=str(wait))
-        return f"deferred: {wait}"
+        return _deferred(effect, policy, wait)
+    except Suppressed as held:
+        finish(effect, SideEffect.SUPPRESSED, str(held))
+        return "suppressed"
     except ProviderError as error:
         return _failed(effect, policy, repr(error), error.retryable, error.retry_after)
     except Exception as error:  # a bug, or input no handler foresaw: counted and bounded, never retried forever
@@ -121,6 +132,17 @@ def perform(effect_id: int, policy: RetryPolicy, work: Callable[[SideEffect], st
         return _failed(effect, policy, f"{type(error).__name__}: {error}", again, None)
     finish(effect, SideEffect.DONE, "")
     return outcome
+
+
+def _deferred(effect: SideEffect, policy: RetryPolicy, wait: Deferred) -> str:
+    """Schedules the row again, no attempt counted, while the policy has not given up on it: a
+    deferral that never ends (a store that stays down) must not deliver days late."""
+    if policy.exhausted(effect.attempts, effect.created_at, timezone.now()):
+        finish(effect, SideEffect.FAILED, f"deferred past its retry window: {wait}")
+        log.error("side effect failed", extra={"sideEffect": effect.id, "handler": effect.handler})
+        return "failed"
+    _reschedule(effect, wait.seconds, counted=False, error=str(wait))
+    return f"deferred: {wait}"
 
 
 def _failed(effect: SideEffect, policy: RetryPolicy, note: str, retryable: bool, retry_after: float | None) -> str:
@@ -152,12 +174,14 @@ def _reschedule(effect: SideEffect, seconds: float, counted: bool, error: str) -
 
 
 def prune(done_before: datetime, failed_before: datetime | None = None) -> int:
-    """Deletes finished ledger rows: done ones finished before `done_before`, and failed ones (the
-    dead letters, which ops may still want to redeliver) only when `failed_before` is given.
+    """Deletes finished ledger rows: done and suppressed ones finished before `done_before`, and
+    failed ones (the dead letters, which ops may still want to redeliver) only when
+    `failed_before` is given.
 
     Safe while the dispatcher runs: it only records events after its position, so a pruned
     row's event is never read again (unless ops reset the position, which re-sends on purpose)."""
-    gone: int = SideEffect.objects.filter(state=SideEffect.DONE, done_at__lt=done_before).delete()[0]
+    finished = (SideEffect.DONE, SideEffect.SUPPRESSED)
+    gone: int = SideEffect.objects.filter(state__in=finished, done_at__lt=done_before).delete()[0]
     if failed_before is not None:
         gone += SideEffect.objects.filter(state=SideEffect.FAILED, done_at__lt=failed_before).delete()[0]
     return gone

@@ -3,8 +3,8 @@ script could bury a stranger's inbox in confirmations and reminders.
 
 SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR emails may go to one address at once, then one more every
 60/N minutes (the GCRA of providers.gcra, shared by every worker). An email over the cap is not
-sent: the task finishes its ledger row as done with a note starting `suppressed:`, which the
-ledger metrics count (slotwise_side_effects_suppressed). It is never retried, and never lost
+sent: its ledger row is finished as `suppressed`, with a note saying why, and the ledger gauge
+counts it (slotwise_side_effects{state="suppressed"}). It is never retried, and never lost
 without a trace. The host's own emails are not capped: the host asked for them.
 
 An email takes from the budget once, on its first attempt: retries after a mail server failure
@@ -19,31 +19,24 @@ from django.conf import settings
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from providers.effects import Deferred, finish
+from providers.effects import Deferred, Suppressed
 from providers.gcra import Rate
 from providers.models import SideEffect
 from providers.resilience import shared_budget
 
-SUPPRESSED = "suppressed:"
 
-
-def over_cap(effect: SideEffect, address: str) -> bool:
-    """Whether the email of this ledger row would go over its address's cap. When it would, the
-    row is finished here, done with a note; the caller then sends nothing."""
+def ensure_under_cap(effect: SideEffect, address: str) -> None:
+    """Raises Suppressed when the email of this ledger row would go over its address's cap (it is
+    then not sent, and never retried), Deferred when the cap's store does not answer."""
     per_hour = settings.SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR
     if effect.target != "attendee" or per_hour is None or effect.attempts > 0:
-        return False
+        return
     try:
         wait = shared_budget(_budget_name(address), Rate(per_hour, 3600.0))
     except (RedisError, DatabaseError):
         raise Deferred("the email cap's store did not answer", 30.0) from None
-    if wait <= 0:
-        return False
-    note = f"{SUPPRESSED} over the cap of {per_hour} emails an hour to this address; not sent"
-    # done, not failed: nothing is wrong that a retry or ops could fix; perform's own finish then
-    # finds the row no longer pending and leaves the note
-    finish(effect, SideEffect.DONE, note)
-    return True
+    if wait > 0:
+        raise Suppressed(f"over the cap of {per_hour} emails an hour to this address; not sent")
 
 
 def _budget_name(address: str) -> str:

@@ -52,9 +52,10 @@ class SideEffect(models.Model):
 
     Keyed by event id + handler + target, so the dispatcher records it once however often it
     reads the event, and a task that finds it done does nothing: redelivered messages and
-    retried tasks never act twice."""
+    retried tasks never act twice. Finished, it is `done`, `failed` (a dead letter) or
+    `suppressed` (not acted on, on purpose: an email over its address's cap)."""
 
-    PENDING, DONE, FAILED = "pending", "done", "failed"
+    PENDING, DONE, FAILED, SUPPRESSED = "pending", "done", "failed", "suppressed"
 
     key = models.CharField(max_length=200, unique=True)
     handler = models.CharField(max_length=64)

@@ -25,7 +25,7 @@ from projections.envelope import Envelope
 from providers.calendar_sync import BOOKING_EVENTS
 from providers.effects import Handler, RetryPolicy
 from providers.email import Outbox, composing
-from providers.email_cap import over_cap
+from providers.email_cap import ensure_under_cap
 from providers.letters import Meeting, letter
 from providers.models import SideEffect
 
@@ -65,8 +65,7 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
     booking: Booking = app.repository.get(effect.aggregate_id, version=stored.originator_version)
     kind = public_name(type(stored))
     meeting = Meeting.of(booking)
-    if over_cap(effect, meeting.party(effect.target).email):
-        return "suppressed"
+    ensure_under_cap(effect, meeting.party(effect.target).email)
     previous = (stored.from_start, stored.from_end) if kind == "booking.rescheduled" else None
     with composing():
         invitation = letter(

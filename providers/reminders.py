@@ -30,7 +30,7 @@ from projections.envelope import Envelope
 from projections.models import Reminder
 from providers.effects import Handler, RetryPolicy
 from providers.email import Outbox, composing
-from providers.email_cap import over_cap
+from providers.email_cap import ensure_under_cap
 from providers.letters import Meeting, letter
 from providers.models import SideEffect
 
@@ -127,8 +127,7 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
     if reminder.minutes not in reminders_of(app.event_type(booking.event_type_id).settings):
         return "withdrawn: the event type no longer has this reminder"
     meeting = Meeting.of(booking)
-    if over_cap(effect, meeting.attendee.email):
-        return "suppressed"
+    ensure_under_cap(effect, meeting.attendee.email)
     with composing():
         invitation = letter(meeting, "attendee", "reminder", local_id=f"reminder.{reminder_id}", lead=reminder.minutes)
     outbox.send(invitation)

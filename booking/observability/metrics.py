@@ -37,9 +37,9 @@ GRAPHQL_COST = Histogram(
 
 
 class SideEffectLedger(Collector):
-    """The side-effect ledger as it stands, read when scraped: work waiting, dead letters, and
-    how long the oldest waiting row has waited, per handler. Workers run elsewhere; the ledger
-    is where their progress shows."""
+    """The side-effect ledger as it stands, read when scraped: work waiting, dead letters and
+    suppressions (rows by state), and how long the oldest waiting row has waited, per handler.
+    Workers run elsewhere; the ledger is where their progress shows."""
 
     def collect(self) -> Iterator[Metric]:
         from providers.models import SideEffect
@@ -62,23 +62,6 @@ class SideEffectLedger(Collector):
         for found in pending.order_by():
             oldest.add_metric([found["handler"]], (now - found["first"]).total_seconds())
         yield oldest
-        yield _suppressed()
-
-
-def _suppressed() -> Metric:
-    """Side effects finished without acting because a cap said no (emails over the per-address cap)."""
-    from providers.email_cap import SUPPRESSED
-    from providers.models import SideEffect
-
-    found = GaugeMetricFamily(
-        "slotwise_side_effects_suppressed",
-        "Side effects done without acting because a cap refused them (emails over the per-address cap), by handler.",
-        labels=["handler"],
-    )
-    rows = SideEffect.objects.filter(state=SideEffect.DONE, last_error__startswith=SUPPRESSED)
-    for row in rows.values("handler").annotate(n=Count("id")).order_by():
-        found.add_metric([row["handler"]], row["n"])
-    return found
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,5 @@
-"""The cap on emails per attendee address: over it an email is not sent, its ledger row is done
-with a note saying why, and /metrics counts it; the host's emails are not capped. On the real
+"""The cap on emails per attendee address: over it an email is not sent, its ledger row is
+suppressed with a note saying why, and /metrics counts it; the host's emails are not capped. On the real
 Redis and on the database store, with a real SMTP server."""
 
 from __future__ import annotations
@@ -61,15 +61,15 @@ def test_the_11th_email_to_one_address_within_an_hour_is_suppressed_and_the_ledg
     # then the attendee got 10 confirmations and the host all 11
     assert len(smtp.to(GUEST)) == 10 and len(smtp.to(HOST)) == 11
     assert sorted(outcomes) == ["sent"] * 21 + ["suppressed"]
-    # and the 11th attendee email's ledger row is done, saying why it was not sent; nothing is left to retry
+    # and the 11th attendee email's ledger row is suppressed, saying why it was not sent; nothing is left to retry
     last = _attendee_rows()[-1]
-    assert last.state == SideEffect.DONE and last.attempts == 0 and last.not_before is None
-    assert last.last_error.startswith("suppressed:") and "cap of 10 emails an hour" in last.last_error
+    assert last.state == SideEffect.SUPPRESSED and last.attempts == 0 and last.not_before is None
+    assert "cap of 10 emails an hour" in last.last_error
     assert [row.last_error for row in _attendee_rows()[:-1]] == [""] * 10
     assert tasks.send_booking_email(last.id) == "nothing to do"
     # and /metrics counts it
     metrics = Client().get("/metrics").content.decode()
-    assert 'slotwise_side_effects_suppressed{handler="email.booking"} 1.0' in metrics
+    assert 'slotwise_side_effects{handler="email.booking",state="suppressed"} 1.0' in metrics
 
 
 def test_an_email_retried_after_a_mail_server_failure_spends_its_address_budget_once(
@@ -113,7 +113,7 @@ def test_a_reminder_to_an_address_over_its_cap_is_suppressed(
     # then it is not sent, and its ledger row says why
     assert sent == ["suppressed"] and len(smtp.to(GUEST)) == 1
     row = SideEffect.objects.get(handler="email.reminder")
-    assert row.state == SideEffect.DONE and row.last_error.startswith("suppressed:")
+    assert row.state == SideEffect.SUPPRESSED and "cap of 1 emails an hour" in row.last_error
 
 
 def test_an_email_whose_cap_cannot_be_read_waits_and_is_not_sent_uncounted(
