@@ -7,7 +7,8 @@ taken first: one address out of budget spends nothing of the event type's. A res
 cancel takes its address's budget before it runs and its event type's in the command
 (booking.bookings), once the caller is let in and the booking, so its event type, is known. A
 refusal is `RateLimited`, which each API answers with 429 and Retry-After (a GraphQL mutation
-refused while it runs, with a typed `rate_limited` error).
+refused while it runs, with a typed `rate_limited` error). Callers with a valid organisation key
+are not counted: they are authenticated, and accountable for what they send.
 
 The client address is booking.clients.client_ip (REMOTE_ADDR, or behind trusted proxies the
 entry the outermost one appended to X-Forwarded-For). IPv6 clients are counted per /64 (one
