@@ -64,7 +64,7 @@ class Command(BaseCommand):
         background["dispatcher"] = [sys.executable, "manage.py", "dispatch_side_effects"]
         background["worker"] = [sys.executable, "-m", "celery", "-A", "booking.celery", "worker", "-c", "2"]
         background["worker"] += ["-Q", "providers,notifications,webhooks", "-l", "WARNING", "--without-gossip"]
-        # the scheduler: due reminders each minute, ledger pruning daily (exactly one beat)
+        # the scheduler: due reminders each minute, spent rate budgets hourly, the ledger daily (exactly one beat)
         background["beat"] = [sys.executable, "-m", "celery", "-A", "booking.celery", "beat", "-l", "WARNING"]
         projectors = {name: self._start(command) for name, command in background.items()}
         stopping = False
