@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from secrets import token_urlsafe
-from typing import Any
+from typing import Any, TypeGuard
 from uuid import UUID
 
 from django.core import signing
@@ -30,7 +30,10 @@ from providers.models import OAuthConsent
 
 STATE_SALT = "slotwise.calendars.connect"
 STATE_SECONDS = 600
-BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32): the only cookie values we take back
+# token_urlsafe(32): a consent's nonce and a browser's id. Nothing else is looked up or hashed, so
+# a NUL, a lone surrogate or a megabyte never reaches the database (PostgreSQL refuses NUL in text)
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+STATE_SHAPE = re.compile(r"[A-Za-z0-9_:-]{1,256}")  # signing.dumps: base64url payload:timestamp:signature
 
 
 def issue(organisation_id: UUID, host_id: UUID, provider: str, return_to: str | None) -> OAuthConsent:
@@ -59,7 +62,7 @@ class Opened:
 def open_in(nonce: str | None, browser: str | None) -> Opened:
     """Binds the consent to the browser that opened its link (`browser`: its cookie, if any)."""
     consent = _live(nonce)
-    browser = browser if browser and BROWSER_ID.fullmatch(browser) else token_urlsafe(32)
+    browser = browser if _shaped(browser) else token_urlsafe(32)
     seen = _fingerprint(browser)
     if not consent.browser:
         # the first browser wins, also against one opening the link at the same moment
@@ -73,13 +76,15 @@ def open_in(nonce: str | None, browser: str | None) -> Opened:
 
 def pending(state: str | None, browser: str | None) -> OAuthConsent:
     """The consent a callback's state names, if it is still open and this is the browser that opened it."""
-    nonce = str(_claims(state).get("c", ""))
+    nonce = _claims(state).get("c")
+    if not _shaped(nonce):  # signed by us, so never in practice: still, only a nonce's shape is looked up
+        raise InvalidValue.single("state", "was not issued by this server")
     consent: OAuthConsent | None = OAuthConsent.objects.filter(pk=nonce).first()
     if consent is None:
         raise InvalidValue.single("state", "has been used already (or has expired): start connecting again")
     if consent.expires_at <= timezone.now():
         raise InvalidValue.single("state", "has expired: start connecting again")
-    if not browser or not consent.browser or not hmac.compare_digest(consent.browser, _fingerprint(browser)):
+    if not _shaped(browser) or not consent.browser or not hmac.compare_digest(consent.browser, _fingerprint(browser)):
         raise InvalidValue.single("state", "belongs to a consent opened in another browser")
     return consent
 
@@ -94,6 +99,8 @@ def use_up(consent: OAuthConsent) -> None:
 def _live(nonce: str | None) -> OAuthConsent:
     if not nonce:
         raise InvalidValue.single("consent", "is required")
+    if not _shaped(nonce):  # no link of ours looks like this: not worth a query
+        raise InvalidValue.single("consent", "is unknown or was used already: start connecting again")
     consent: OAuthConsent | None = OAuthConsent.objects.filter(pk=nonce).first()
     if consent is None:
         raise InvalidValue.single("consent", "is unknown or was used already: start connecting again")
@@ -105,6 +112,8 @@ def _live(nonce: str | None) -> OAuthConsent:
 def _claims(state: str | None) -> dict[str, Any]:
     if not state:
         raise InvalidValue.single("state", "is required")
+    if not STATE_SHAPE.fullmatch(state):  # the signer would choke on some (a lone surrogate), none is ours
+        raise InvalidValue.single("state", "was not issued by this server")
     try:
         found: dict[str, Any] = signing.loads(state, salt=STATE_SALT, max_age=STATE_SECONDS)
     except signing.SignatureExpired:
@@ -112,6 +121,10 @@ def _claims(state: str | None) -> dict[str, Any]:
     except signing.BadSignature:
         raise InvalidValue.single("state", "was not issued by this server") from None
     return found
+
+
+def _shaped(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and TOKEN_SHAPE.fullmatch(value) is not None
 
 
 def _fingerprint(browser: str) -> str:
