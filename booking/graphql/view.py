@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from graphql import (
     validate,
 )
 
+from booking import json_body
 from booking.auth import InvalidKey, optional_organisation
 from booking.domain.errors import DomainError
 from booking.graphql import persisted
@@ -50,7 +52,6 @@ from booking.graphql.cost import Measure, measure
 from booking.graphql.errors import from_domain
 from booking.graphql.execution import BatchingExecutionContext
 from booking.graphql.expansion import expansion
-from booking.graphql.nesting import deeper_than
 from booking.graphql.schema import schema
 from booking.graphql.throttle import check_operation
 from booking.graphql.timing import time_resolvers
@@ -169,14 +170,9 @@ def _params(request: HttpRequest) -> dict[str, Any]:
         raw: dict[str, Any] = {k: request.GET.get(k) for k in ("query", "operationName", "variables", "extensions")}
         for name in ("variables", "extensions"):
             if raw[name] is not None:
-                raw[name] = _json(raw[name], name)
+                raw[name] = _json(json_body.parsed, raw[name], name)
     else:
-        content_type = request.content_type or ""
-        if content_type != "application/json":
-            raise RequestError(
-                "unsupported_media_type", "POST a JSON body (Content-Type: application/json)", 415, False
-            )
-        raw = _json(request.body.decode("utf-8", errors="replace"), "body")
+        raw = _json(json_body.read, request)
         if not isinstance(raw, dict):
             raise RequestError("bad_request", "the body must be a JSON object", 400, False)
     checks = (("query", str), ("operationName", str), ("variables", dict), ("extensions", dict))
@@ -187,14 +183,12 @@ def _params(request: HttpRequest) -> dict[str, Any]:
     return raw
 
 
-def _json(text: str, name: str) -> Any:
-    most = settings.SLOTWISE_GRAPHQL_MAX_JSON_DEPTH
-    if deeper_than(text, most):  # before json.loads, which recurses once per level
-        raise RequestError("json_too_deep", f"{name} nests arrays and objects more than {most} deep", 400, False)
+def _json(read: Callable[..., Any], *args: Any) -> Any:
+    """What `read` parses (booking.json_body), its refusal answered as this request's."""
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nested too deeply to decode
-        raise RequestError("malformed_json", f"{name} is not valid JSON", 400, False) from None
+        return read(*args)
+    except json_body.BodyRefused as refused:
+        raise RequestError(refused.code, refused.detail, refused.status, False) from None
 
 
 def _context(request: HttpRequest) -> Context:

@@ -14,8 +14,9 @@ from booking.api_keys import organisation_for
 from booking.auth import InvalidKey
 from booking.domain.errors import DomainError
 from booking.domain.timezones import known_zones
+from booking.json_body import BodyRefused
 from booking.rest import agenda, bookings, calendars, event_types, hosts, slots, webhooks
-from booking.rest.bodies import BodyRefused, JsonBodyParser
+from booking.rest.bodies import JsonBodyParser
 from booking.rest.problems import PROBLEMS, camel_field, from_domain, problem
 from booking.rest.reads import ViewBehind
 from booking.rest.schemas import ZONE, no_null

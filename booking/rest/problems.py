@@ -16,6 +16,7 @@ CONTENT_TYPE = "application/problem+json"
 # code -> (status, title)
 PROBLEMS: dict[str, tuple[int, str]] = {
     "malformed_json": (400, "The request body is not valid JSON"),
+    "json_too_deep": (400, "The request body nests arrays and objects too deeply"),
     "unauthorized": (401, "A valid API key is required"),
     "forbidden": (403, "Forbidden"),
     "not_found": (404, "Not found"),

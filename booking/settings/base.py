@@ -73,3 +73,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Request bodies above this are refused with 413 before they are read.
 SLOTWISE_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = SLOTWISE_MAX_BODY_BYTES
+# Arrays and objects inside each other in a JSON body (REST and GraphQL, and GraphQL's GET
+# `variables` / `extensions`), measured before parsing: the parser recurses once per level.
+SLOTWISE_MAX_JSON_DEPTH = int(os.environ.get("SLOTWISE_MAX_JSON_DEPTH", "32"))

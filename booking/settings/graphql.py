@@ -21,9 +21,6 @@ SLOTWISE_GRAPHQL_MAX_DOCUMENT_BYTES = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_D
 # document's size with each level. The introspection query has 8 spreads and expands to ~230 fields.
 SLOTWISE_GRAPHQL_MAX_FRAGMENT_SPREADS = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_FRAGMENT_SPREADS", "50"))
 SLOTWISE_GRAPHQL_MAX_FIELDS = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_FIELDS", "1000"))
-# Arrays and objects inside each other in the body, `variables` or `extensions`, checked before
-# parsing: the JSON parser and variable coercion recurse once per level.
-SLOTWISE_GRAPHQL_MAX_JSON_DEPTH = int(os.environ.get("SLOTWISE_GRAPHQL_MAX_JSON_DEPTH", "32"))
 # How long an automatically persisted query (not an allow-listed one) is remembered.
 SLOTWISE_GRAPHQL_APQ_TTL = int(os.environ.get("SLOTWISE_GRAPHQL_APQ_TTL", str(24 * 3600)))
 

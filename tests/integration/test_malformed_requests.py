@@ -311,7 +311,7 @@ CASES = [
         "/hosts",
         raw=f'{{"name": {nested(30_000)}}}',
         status=400,
-        code="malformed_json",
+        code="json_too_deep",
     ),
     Case(
         "host body as text/plain", "POST", "/hosts", GOOD_HOST, headers=TEXT, status=415, code="unsupported_media_type"
@@ -409,12 +409,12 @@ CASES = [
         code="unsupported_media_type",
     ),
     Case(
-        "schedule nested 25 deep",
+        "schedule nested 40 deep",
         "PUT",
         "/hosts/{host}/schedule",
-        raw=f'{{"weekly": {{"monday": {nested(25)}}}}}',
+        raw=f'{{"weekly": {{"monday": {nested(40)}}}}}',
         status=400,
-        code="malformed_json",
+        code="json_too_deep",
     ),
     # event types
     Case("slug with trailing newline", "POST", "/event-types", et(slug="intro\n"), field="slug"),
@@ -603,7 +603,7 @@ CASES = [
         raw=f'{{"attendee": {nested(30_000)}}}',
         keyed=False,
         status=400,
-        code="malformed_json",
+        code="json_too_deep",
     ),
     Case(
         "idempotency key with trailing newline",

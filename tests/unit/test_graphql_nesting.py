@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from booking.graphql.nesting import deeper_than
+from booking.json_body import deeper_than
 
 
 def test_arrays_and_objects_inside_each_other_count_a_level_each() -> None:
