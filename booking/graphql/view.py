@@ -147,8 +147,8 @@ class GraphQLView(View):
 
 
 def _rate_limited(limited: RateLimited, media: str) -> HttpResponse:
-    extensions = {"code": "rate_limited", "retryAfter": limited.retry_after}
-    response = _respond({"errors": [{"message": limited.message, "extensions": extensions}]}, 429, media)
+    refused = RequestError("rate_limited", limited.message, 429, False, retryAfter=limited.retry_after)
+    response = _respond({"errors": [refused.formatted()]}, 429, media)
     response["Retry-After"] = str(limited.retry_after)
     return response
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
+from booking.graphql.view import RequestError
 from booking.rest.problems import PROBLEMS, problem
 
 
@@ -43,7 +44,8 @@ class BodySizeLimitMiddleware:
 
     @staticmethod
     def _refused(request: HttpRequest, code: str, detail: str) -> HttpResponse:
-        if request.path == "/graphql":  # answered the GraphQL way, with a code
-            body = {"errors": [{"message": detail, "extensions": {"code": code}}]}
-            return HttpResponse(json.dumps(body), status=PROBLEMS[code][0], content_type="application/json")
+        status = PROBLEMS[code][0]
+        if request.path == "/graphql":  # answered the GraphQL way, as the endpoint's own refusals are
+            body = {"errors": [RequestError(code, detail, status, document_level=False).formatted()]}
+            return HttpResponse(json.dumps(body), status=status, content_type="application/json")
         return problem(code, detail)
