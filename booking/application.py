@@ -19,7 +19,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, Repository, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import strtobool
 
 from booking.domain import ids
 from booking.domain.availability import Availability, Reservation
@@ -75,15 +74,11 @@ class Slotwise(Application[UUID]):
         self.clock = clock
 
     def construct_repository(self) -> Repository[UUID]:
-        # the threads of a gthread worker share this cache: reads must not copy mid-fast-forward
-        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
-        return ThreadSafeRepository(
-            event_store=self.events,
-            snapshot_store=self.snapshots,
-            cache_maxsize=int(maxsize) if maxsize else None,
-            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
-            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
-        )
+        # the threads of a gthread worker share this cache: reads must not copy mid-fast-forward.
+        # The parent reads every cache setting from env; only `get` differs, so only the class does
+        repository = super().construct_repository()
+        repository.__class__ = ThreadSafeRepository
+        return repository
 
     # -- organisations and hosts ------------------------------------------------------------
 
