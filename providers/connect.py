@@ -4,9 +4,10 @@ bound to the host's browser.
 1. `authorization(...)` (the API client, organisation key) starts a consent kept on this server
    (providers.consents) with a fresh PKCE verifier, and gives a link to our own START_PATH; the
    consent must be completed within ten minutes. `returnTo` must be on an allowed origin.
-2. `open_consent(...)`: the host's browser follows the link; it is bound to the consent (a cookie
-   only it holds) and sent on to the provider's consent page with the signed `state` and the
-   verifier's S256 challenge.
+2. `landing(...)`: the host's browser follows the link to a page of ours with one button; looking
+   at it binds nothing (a link scanner's GET uses nothing up). `open_consent(...)`: the button
+   posts back, and that browser is bound to the consent (a cookie only it holds) and sent on to
+   the provider's consent page with the signed `state` and the verifier's S256 challenge.
 3. The provider sends the browser to our callback with `code` and `state`; `finish(...)` checks the
    state and that the same browser is back, exchanges the code (with the verifier) for tokens, uses
    the consent up (a replayed callback finds nothing), finds the account's own calendar (and, for
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 import requests
@@ -65,13 +66,27 @@ def authorization(organisation_id: UUID, host_id: UUID, provider: str, return_to
 
 
 @dataclass(frozen=True)
+class Landing:
+    nonce: str
+    provider: str  # google | microsoft
+    provider_origin: str  # where the page's button leads on to (scheme://host[:port])
+
+
+def landing(nonce: str | None) -> Landing:
+    """The consent a link names, for the page that asks the host to go on; binds nothing."""
+    consent = consents.live(nonce)
+    authorize = urlsplit(_client(consent.provider).authorize_url)
+    return Landing(consent.pk, consent.provider, f"{authorize.scheme}://{authorize.netloc}")
+
+
+@dataclass(frozen=True)
 class Redirect:
     url: str  # the provider's consent page
     browser: str  # the id the browser keeps in its cookie until the callback
 
 
 def open_consent(nonce: str | None, browser: str | None) -> Redirect:
-    """The host's browser at our link: bound to the consent, then on to the provider."""
+    """The host's browser, having pressed the button: bound to the consent, then on to the provider."""
     opened = consents.open_in(nonce, browser)
     challenge = pkce.code_challenge(opened.consent.code_verifier)
     client = _client(opened.consent.provider)

@@ -1,8 +1,11 @@
 """A consent in progress, held on this server (OAuthConsent) from `connect` until its callback.
 
 - `issue`: a new consent with a fresh PKCE verifier; its nonce goes in the link we hand out.
-- `open_in`: the first browser that follows the link is bound to it (the hash of that browser's
-  cookie is kept) and gets the signed `state` for the provider; any other browser is refused.
+- `live`: the consent a link names, while it may still be opened; looking binds nothing, so the
+  page the link shows can be fetched by anyone (a mail or chat scanner) without using it up.
+- `open_in`: the first browser that presses that page's button is bound to the consent (the hash
+  of that browser's cookie is kept) and gets the signed `state` for the provider; any other
+  browser is refused.
 - `pending` / `use_up`: the callback must come from the same browser, with a state of ours, before
   the consent expires; it is then used up, so a replayed callback finds nothing.
 
@@ -61,7 +64,7 @@ class Opened:
 
 def open_in(nonce: str | None, browser: str | None) -> Opened:
     """Binds the consent to the browser that opened its link (`browser`: its cookie, if any)."""
-    consent = _live(nonce)
+    consent = live(nonce)
     browser = browser if _shaped(browser) else token_urlsafe(32)
     seen = _fingerprint(browser)
     if not consent.browser:
@@ -96,7 +99,8 @@ def use_up(consent: OAuthConsent) -> None:
         raise InvalidValue.single("state", "has been used already: start connecting again")
 
 
-def _live(nonce: str | None) -> OAuthConsent:
+def live(nonce: str | None) -> OAuthConsent:
+    """The consent `nonce` names, if it is still open (bound to a browser or not)."""
     if not nonce:
         raise InvalidValue.single("consent", "is required")
     if not _shaped(nonce):  # no link of ours looks like this: not worth a query

@@ -18,7 +18,9 @@ from ninja.params.functions import Query
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from booking.rest import replies as r
+from booking.rest.consent_page import CONSENT_FORM, FORM, consent_page, form_consent
 from booking.rest.presenters import respond
+from booking.rest.problems import problem
 from booking.rest.schemas import CalendarIn, shown
 from providers import connect, consents, resilience, secrets
 from providers.addresses import url_problem
@@ -81,20 +83,35 @@ def start_connecting(
         description="where to send the browser afterwards: a URL on an origin SLOTWISE_OAUTH_RETURN_ORIGINS allows",
     ),
 ) -> HttpResponse:
-    """A link for the host's browser (to /api/v1/calendars/oauth/start, which leads on to the
-    provider's consent page). The provider then sends the browser to /api/v1/calendars/oauth/callback,
-    which connects the calendar and, when `returnTo` was given (on an allowed origin), sends the
-    browser on there with `calendarId`."""
+    """A link for the host's browser (to /api/v1/calendars/oauth/start, a page whose one button
+    leads on to the provider's consent page). The provider then sends the browser to
+    /api/v1/calendars/oauth/callback, which connects the calendar and, when `returnTo` was given
+    (on an allowed origin), sends the browser on there with `calendarId`."""
     host = get_app().host(request.auth, host_id)
     consent = connect.authorization(request.auth, host.id, provider, returnTo)
     return respond({"authorizationUrl": consent.url, "expiresAt": consent.expires_at.isoformat()})
 
 
-@router.get("/calendars/oauth/start", response={302: None, **r.problems(422)}, auth=None)
-def open_consent(request: HttpRequest, consent: str | None = None) -> HttpResponse:
-    """The host's browser starts here: it is bound to the consent (an HttpOnly cookie) and sent on
-    to the provider. Only the first browser to open a consent link may use it."""
-    opened = connect.open_consent(consent, request.COOKIES.get(browser_cookie()))
+@router.get("/calendars/oauth/start", response={200: None, **r.problems(422)}, auth=None)
+def show_consent(request: HttpRequest, consent: str | None = None) -> HttpResponse:
+    """The consent link's page (text/html): one button, which posts the consent back here. Opening
+    the link binds nothing, so a mail or chat scanner that fetches it uses nothing up."""
+    return consent_page(connect.landing(consent))
+
+
+@router.post(
+    "/calendars/oauth/start",
+    response={302: None, **r.problems(415, 422)},
+    auth=None,
+    openapi_extra={"requestBody": {"required": True, "content": {FORM: {"schema": CONSENT_FORM}}}},
+)
+def open_consent(request: HttpRequest) -> HttpResponse:
+    """The page's button (an HTML form, application/x-www-form-urlencoded): the browser that presses
+    it is bound to the consent (an HttpOnly cookie) and sent on to the provider. Only the first
+    browser to press it may use the consent."""
+    if request.content_type != FORM:  # nothing else is parsed (a multipart parser could fail on it)
+        return problem("unsupported_media_type", f"send the start page's form ({FORM})")
+    opened = connect.open_consent(form_consent(request), request.COOKIES.get(browser_cookie()))
     response = HttpResponseRedirect(opened.url)
     response.set_cookie(
         browser_cookie(),

@@ -1,11 +1,13 @@
 """The OAuth calendar connect as a host's browser goes through it: the API client asks for a link,
-the browser follows it to our start page (which leaves a cookie) and on to the provider's contract
-server, which sends it back to our callback. `Api` clients stand for browsers: each keeps its cookies."""
+the browser follows it to our start page, presses its button (which leaves a cookie) and goes on to
+the provider's contract server, which sends it back to our callback. `Api` clients stand for
+browsers: each keeps its cookies."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
@@ -34,10 +36,37 @@ def link(api: Api, host: str, provider: str, **query: str) -> str:
 
 
 def open_link(browser: Api, url: str) -> Any:
-    """The browser follows the consent link to our start page; its raw answer (302 to the provider)."""
+    """The browser follows the consent link to our start page and presses its button; the raw answer
+    (302 to the provider), or the page's own refusal."""
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == START
-    return browser.client.get(f"{parts.path}?{parts.query}")
+    return press(browser, f"{parts.path}?{parts.query}")
+
+
+def press(browser: Api, page_url: str) -> Any:
+    """What a browser does at the start page: shows it, then sends its one form as it would."""
+    page = browser.client.get(page_url)
+    if page.status_code != 200:
+        return page
+    form = Form()
+    form.feed(page.content.decode())
+    assert form.method == "post" and form.action is None, page.content  # posted back to the page's own URL
+    return browser.client.post(page_url, urlencode(form.fields), content_type="application/x-www-form-urlencoded")
+
+
+class Form(HTMLParser):
+    """The one form of a page: its method, its action, and the fields it sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.method, self.action, self.fields = "", None, {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.method, self.action = str(found.get("method", "get")).lower(), found.get("action")
+        elif tag == "input" and found.get("name"):
+            self.fields[str(found["name"])] = found.get("value") or ""
 
 
 def at_provider(consent_page: str) -> dict[str, list[str]]:

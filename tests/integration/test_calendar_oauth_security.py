@@ -21,6 +21,7 @@ from tests.integration.oauth_browser import (
     consent,
     link,
     open_link,
+    press,
     use_provider,
 )
 
@@ -81,7 +82,7 @@ def test_without_tls_the_cookie_is_not_secure_and_has_no_host_prefix(
     use_provider(settings, google_server)
     settings.SLOTWISE_PUBLIC_URL = "http://127.0.0.1:8000"  # the embedded demo: a browser drops Secure cookies here
     parts = urlsplit(link(api, make_host(api), "google"))
-    opened = public.client.get(f"{parts.path}?{parts.query}")
+    opened = press(public, f"{parts.path}?{parts.query}")
 
     assert opened.status_code == 302
     assert "__Host-slotwise-oauth" not in opened.cookies

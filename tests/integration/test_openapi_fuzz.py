@@ -44,6 +44,7 @@ EXPECTED_BEYOND_DEFAULTS = {
     "POST /api/v1/hosts/{host_id}/calendars": [422],
     # consent and state are one-time values the server issues to a browser
     "GET /api/v1/calendars/oauth/start": [422],
+    "POST /api/v1/calendars/oauth/start": [422],
     "GET /api/v1/calendars/oauth/callback": [422],
     # If-Match names a version: whether it is the current one is the server's state
     "PUT /api/v1/hosts/{host_id}/schedule": [412],
