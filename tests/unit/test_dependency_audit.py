@@ -1,12 +1,11 @@
 """`make audit` (.ci/audit.py) never reports a pass it did not earn.
 
-No vulnerability service answers from these machines (the registry serves packages, not
-pip-audit's JSON API), so the "unreachable" outcome runs the real pip-audit, and a lock pinning
-a release with a published advisory must fail strict mode whichever way the service answers.
-The "clean" and "vulnerable" outcomes need the service's answer, which cannot be had offline:
-they run a stand-in for pip-audit that writes the JSON report pip-audit documents (the
-`dependencies` / `vulns` / `skip_reason` shape of pip_audit/_format/json.py) and exits as
-pip-audit does (1 when a vulnerability was found, 0 otherwise).
+Nothing here leaves the machine. The "unreachable" outcome runs the real pip-audit, its only way
+out a closed loopback port. The "clean" and "vulnerable" outcomes need a vulnerability service's
+answer, which cannot be had offline: they run a stand-in for pip-audit that writes the JSON report
+pip-audit documents (the `dependencies` / `vulns` / `skip_reason` shape of
+pip_audit/_format/json.py) and exits as pip-audit does (1 when a vulnerability was found, 0
+otherwise).
 """
 
 from __future__ import annotations
@@ -62,7 +61,7 @@ def lock(tmp_path: Path) -> Path:
 
 def test_an_unreachable_service_is_said_plainly_and_fails_only_strict_mode() -> None:
     # given the real pip-audit whose only way out is a closed loopback port
-    closed = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    closed = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""}
     # when the runtime lock is audited, leniently and strictly
     lenient, said = _audit(ROOT / "requirements.lock", **closed)
     strict, said_strictly = _audit(ROOT / "requirements.lock", strict=True, **closed)
@@ -70,15 +69,6 @@ def test_an_unreachable_service_is_said_plainly_and_fails_only_strict_mode() -> 
     assert NOT_AUDITED in said and NOT_AUDITED in said_strictly
     assert "no known vulnerabilities" not in said.lower()
     assert (lenient, strict) == (0, 1)
-
-
-def test_a_pin_with_a_published_advisory_never_passes_strict_mode(lock: Path) -> None:
-    # given a lock pinning requests 2.19.0 (PYSEC-2018-28, CVE-2018-18074), with the real pip-audit
-    code, said = _audit(lock, strict=True)
-    # then strict mode fails: either the advisory is named or the audit says it did not run
-    assert code == 1
-    assert "VULNERABLE requests==2.19.0" in said or NOT_AUDITED in said
-    assert "no known vulnerabilities" not in said.lower()
 
 
 def test_a_clean_audit_passes_and_says_how_much_it_audited(tmp_path: Path, lock: Path) -> None:
