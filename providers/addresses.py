@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -80,14 +82,34 @@ class AddressRefused(OSError):
     """A host resolved to a non-public address: no connection was made."""
 
 
+Lookup = Callable[..., list[Any]]  # socket.getaddrinfo's signature and answer
+_lookup: Lookup = socket.getaddrinfo  # what session() resolves with (names_resolved_by)
+
+
+@contextmanager
+def names_resolved_by(lookup: Lookup) -> Iterator[None]:
+    """Sessions made meanwhile resolve names with `lookup` (a getaddrinfo) instead of the OS's.
+
+    For tests, whose names must resolve alike on every machine (a name that resolves to loopback
+    by construction); every address `lookup` gives is still judged by PublicResolver."""
+    global _lookup
+    before, _lookup = _lookup, lookup
+    try:
+        yield
+    finally:
+        _lookup = before
+
+
 class PublicResolver(BaseResolver):  # type: ignore[misc]  # niquests' import alias hides the type
-    """The OS resolver, refusing a name unless every address it resolves to is public (or allowed)."""
+    """A resolver (the OS's by default), refusing a name unless every address it resolves to is
+    public (or allowed)."""
 
     protocol = ProtocolResolver.CUSTOM
     implementation = "slotwise"
 
-    def __init__(self) -> None:
+    def __init__(self, lookup: Lookup = socket.getaddrinfo) -> None:
         super().__init__(None, None)
+        self._lookup = lookup
 
     def recycle(self) -> BaseResolver:
         return self
@@ -101,7 +123,7 @@ class PublicResolver(BaseResolver):  # type: ignore[misc]  # niquests' import al
     def getaddrinfo(
         self, host: Any, port: Any, family: Any, type: Any, proto: int = 0, flags: int = 0, **_: Any
     ) -> Any:
-        found = socket.getaddrinfo(host, port, family, type, proto, flags)
+        found = self._lookup(host, port, family, type, proto, flags)
         if settings.SLOTWISE_ALLOW_PRIVATE_URLS:
             return found
         name = host.decode() if isinstance(host, bytes) else str(host)
@@ -113,7 +135,7 @@ class PublicResolver(BaseResolver):  # type: ignore[misc]  # niquests' import al
 def session(multiplexed: bool = False) -> niquests.Session:
     """A session for user-chosen URLs: every connection through PublicResolver, http(s) only, and no
     proxy or .netrc from the environment (a proxy would resolve the name itself, past the check)."""
-    made = niquests.Session(resolver=PublicResolver(), multiplexed=multiplexed)
+    made = niquests.Session(resolver=PublicResolver(_lookup), multiplexed=multiplexed)
     made.trust_env = False
     for prefix in [p for p in made.adapters if p not in ("http://", "https://")]:
         del made.adapters[prefix]

@@ -1,5 +1,6 @@
 """Servers on loopback that a user's URL could point us at: a trap that only counts who connects,
-and an HTTP server that gives one scripted answer to every request (junk, errors, redirects)."""
+an HTTP server that gives one scripted answer to every request (junk, errors, redirects), and a
+name that resolves to loopback for our connections on any machine."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from providers.addresses import names_resolved_by
 
 SECRET = b"internal-secret-4f1c9e"  # what an internal service would give away in its answer
 
@@ -102,9 +105,28 @@ def scripted_server(answer: Scripted) -> Iterator[str]:
         server.server_close()
 
 
-def loopback_name() -> str:
-    """A name (not an address, not localhost) that this machine resolves to a loopback address."""
-    name = socket.gethostname()
-    addresses = {info[4][0] for info in socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)}
-    assert addresses and all(a.startswith("127.") for a in addresses), f"{name} resolves to {addresses}"
-    return name
+LOOPBACK_NAME = "trap.slotwise.test"  # .test is reserved (RFC 6761): no DNS answers for it
+
+
+@dataclass
+class LoopbackName:
+    """A name (not an address, not localhost) that resolves to 127.0.0.1 on every machine, and the
+    names our connections asked to resolve meanwhile."""
+
+    name: str = LOOPBACK_NAME
+    asked: list[str] = field(default_factory=list)
+
+    def getaddrinfo(self, host: Any, port: Any, *rest: Any) -> list[Any]:
+        """The OS resolver, except that it knows LOOPBACK_NAME as 127.0.0.1."""
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        self.asked.append(name)
+        return socket.getaddrinfo("127.0.0.1" if name == self.name else host, port, *rest)
+
+
+@contextmanager
+def loopback_name() -> Iterator[LoopbackName]:
+    """Our outbound connections resolve names through a LoopbackName while inside, so a test can
+    point a URL at a loopback listener by name, whatever this machine's hostname resolves to."""
+    found = LoopbackName()
+    with names_resolved_by(found.getaddrinfo):
+        yield found

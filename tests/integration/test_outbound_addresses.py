@@ -20,7 +20,15 @@ from providers.dispatcher import Dispatcher
 from providers.models import CalendarAccount, SideEffect, WebhookDelivery, WebhookSubscription
 from providers.secrets import seal
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
-from tests.integration.hostile_servers import SECRET, Scripted, Trap, loopback_name, scripted_server, unix_trap
+from tests.integration.hostile_servers import (
+    SECRET,
+    LoopbackName,
+    Scripted,
+    Trap,
+    loopback_name,
+    scripted_server,
+    unix_trap,
+)
 
 DAY = "2026-01-07"
 PUBLIC_HOST = "must name a public host, not a loopback, private or link-local address"
@@ -44,6 +52,23 @@ def trap() -> Iterator[Trap]:
         yield listening
 
 
+@pytest.fixture
+def loopback() -> Iterator[LoopbackName]:
+    """A name that resolves to 127.0.0.1 for our connections, whatever this machine's name does."""
+    with loopback_name() as name:
+        yield name
+
+
+def test_the_loopback_name_reaches_a_loopback_listener_when_private_addresses_are_allowed(
+    api: Api, trap: Trap, loopback: LoopbackName
+) -> None:
+    # given (as in development) private addresses allowed: the name leads to the listener, so the
+    # tests below, refused without a connection, are refused for the address the name resolves to
+    refused = _connect(api, make_host(api), f"http://{loopback.name}:{trap.port}/ada/work/")
+    assert refused.status == 422, refused.body
+    assert trap.connections >= 1 and loopback.name in loopback.asked
+
+
 def _connect(api: Api, host: str, url: str) -> Any:
     return api.post(f"/hosts/{host}/calendars", {"provider": "caldav", "url": url, "username": "ada", "password": "pw"})
 
@@ -60,12 +85,12 @@ LOOPBACK_SPELLINGS = [
 ]
 
 
-@pytest.mark.parametrize("spelling", [*LOOPBACK_SPELLINGS, "the machine's own name"])
+@pytest.mark.parametrize("spelling", [*LOOPBACK_SPELLINGS, "a name resolving to loopback"])
 def test_connecting_a_calendar_on_loopback_is_refused_and_nothing_is_called(
-    api: Api, production: None, trap: Trap, spelling: str
+    api: Api, production: None, trap: Trap, loopback: LoopbackName, spelling: str
 ) -> None:
     # given a listener on loopback, and a URL naming it in one of the ways the OS resolver reads
-    host_name = loopback_name() if spelling == "the machine's own name" else spelling
+    host_name = loopback.name if spelling == "a name resolving to loopback" else spelling
     # when a host connects it as a calendar
     refused = _connect(api, make_host(api), f"http://{host_name}:{trap.port}/ada/work/")
     # then it is refused naming the url, in our words, and no connection reached the listener
@@ -91,12 +116,12 @@ def _stored_account(api: Api, url: str) -> tuple[str, CalendarAccount]:
     return event_type, account
 
 
-@pytest.mark.parametrize("spelling", ["127.0.0.1", "2130706433", "the machine's own name"])
+@pytest.mark.parametrize("spelling", ["127.0.0.1", "2130706433", "a name resolving to loopback"])
 def test_slots_never_call_a_calendar_stored_on_loopback(
-    api: Api, public: Api, production: None, trap: Trap, spelling: str
+    api: Api, public: Api, production: None, trap: Trap, loopback: LoopbackName, spelling: str
 ) -> None:
     # given an account stored before the rule, pointing at a listener on loopback
-    host_name = loopback_name() if spelling == "the machine's own name" else spelling
+    host_name = loopback.name if spelling == "a name resolving to loopback" else spelling
     event_type, account = _stored_account(api, f"http://{host_name}:{trap.port}/ada/work/")
     # when anyone asks for slots
     reply = public.get(f"/slots?eventTypeId={event_type}&start={DAY}&end={DAY}&timeZone=UTC")
@@ -107,13 +132,15 @@ def test_slots_never_call_a_calendar_stored_on_loopback(
     ]
     assert len(reply.data[DAY]) == 16
     assert trap.connections == 0
+    # (a name was refused for what it resolved to, not for failing to resolve)
+    assert host_name != loopback.name or loopback.name in loopback.asked
 
 
 def test_syncing_a_booking_to_a_calendar_stored_on_loopback_fails_without_calling_it(
-    api: Api, app: Slotwise, production: None, trap: Trap
+    api: Api, app: Slotwise, production: None, trap: Trap, loopback: LoopbackName
 ) -> None:
     # given an account stored before the rule, on a name that resolves to loopback, and a booking
-    event_type, _ = _stored_account(api, f"http://{loopback_name()}:{trap.port}/ada/work/")
+    event_type, _ = _stored_account(api, f"http://{loopback.name}:{trap.port}/ada/work/")
     app.book_slot(UUID(event_type), datetime(2026, 1, 7, 9, tzinfo=UTC), attendee())
     RecordOnly(LogSource(app)).step()
     (row,) = SideEffect.objects.filter(handler="calendar.sync")
@@ -199,10 +226,10 @@ def test_subscribing_a_receiver_on_a_non_public_address_is_refused(api: Api, pro
 
 
 def test_a_receiver_whose_name_resolves_to_loopback_is_refused_on_connecting(
-    api: Api, app: Slotwise, trap: Trap, settings: Any
+    api: Api, app: Slotwise, trap: Trap, loopback: LoopbackName, settings: Any
 ) -> None:
     # given a subscription to a name (accepted when made: names are checked on connecting)
-    made = api.post("/webhooks", {"url": f"http://{loopback_name()}:{trap.port}/hooks", "events": ["*"]})
+    made = api.post("/webhooks", {"url": f"http://{loopback.name}:{trap.port}/hooks", "events": ["*"]})
     assert made.status == 201, made.body
     app.book_slot(UUID(make_event_type(api, make_host(api))), datetime(2026, 1, 7, 9, tzinfo=UTC), attendee())
     RecordOnly(LogSource(app)).step()
