@@ -28,8 +28,8 @@ def _aliases(count: int, position: int) -> str:
 
 
 def test_five_fields_waiting_for_an_unreached_position_wait_once_for_the_request(api_key: str, settings: Any) -> None:
-    # given a bound of half a second on a request's wait
-    settings.SLOTWISE_READ_WAIT_SECONDS = 0.5
+    # given a bound of one second on a request's wait
+    settings.SLOTWISE_READ_WAIT_SECONDS = 1.0
     gql = Gql(api_key)
     gql("{ agendaStats { key } }")  # the endpoint's first request imports and builds the schema
     # when one document asks five times for a position the views will not reach
@@ -37,8 +37,9 @@ def test_five_fields_waiting_for_an_unreached_position_wait_once_for_the_request
     reply = gql(_aliases(5, UNREACHED))
     elapsed = time.monotonic() - started
     # then every field says not_caught_up, and the request waited about once, not five times
+    # (five waits take 5 s or more; the margin is for a busy machine, not for a second wait)
     assert reply.codes == ["not_caught_up"] * 5, reply.body
-    assert elapsed < 2 * settings.SLOTWISE_READ_WAIT_SECONDS, f"waited {elapsed:.2f} s"
+    assert elapsed < 4 * settings.SLOTWISE_READ_WAIT_SECONDS, f"waited {elapsed:.2f} s"
 
 
 def test_a_position_already_reached_is_not_looked_up_again_in_the_same_request(
@@ -85,20 +86,18 @@ def _until_waiting(count: int) -> None:
 def test_a_read_past_the_waiting_limit_is_refused_at_once_with_retry_after(api_key: str, settings: Any) -> None:
     # given two reads already waiting for a position the views will not reach, and a limit of two
     settings.SLOTWISE_MAX_WAITING_READS = 2
-    settings.SLOTWISE_READ_WAIT_SECONDS = 3
+    settings.SLOTWISE_READ_WAIT_SECONDS = 5
     waited: list[Reply] = []
     threads = [_in_thread(lambda: Api(api_key).get(f"/agenda?minPosition={UNREACHED}"), waited) for _ in range(2)]
     _until_waiting(2)
     # when a third REST read, and a GraphQL read, would wait too
-    started = time.monotonic()
     rest = Api(api_key).get(f"/agenda?minPosition={UNREACHED}")
     graphql = Gql(api_key)(_aliases(1, UNREACHED))
-    elapsed = time.monotonic() - started
-    # then both are refused at once, with 503 and Retry-After
+    # then both are refused with 503 and Retry-After, and at once: the two reads are still waiting
     assert rest.status == 503 and rest.code == "too_many_waiting" and rest.headers["Retry-After"] == "1", rest.body
     assert graphql.status == 503 and graphql.codes == ["too_many_waiting"], graphql.body
     assert graphql.body["errors"][0]["extensions"]["retryAfter"] == 1 and "data" not in graphql.body
-    assert elapsed < 1.0, f"refusing took {elapsed:.2f} s"
+    assert read_waits.waiting() == 2 and all(thread.is_alive() for thread in threads)
     # and the waiting reads end as they would have, freeing their places
     for thread in threads:
         thread.join(timeout=10)
