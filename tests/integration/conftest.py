@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -25,10 +24,20 @@ from tests.support import Clock, Reply, reply_of, wipe_event_store
 
 # The suite makes many public requests from 127.0.0.1 and sends many emails to one attendee: the
 # public request limits and the email cap are off for every test that is not about them, in this
-# process (below) and in every server or worker a test starts (they inherit this environment).
-# The limit tests turn them on explicitly (tests/integration/limits_support.py).
-os.environ["SLOTWISE_PUBLIC_RATE_LIMITS"] = "off"
-os.environ["SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR"] = "off"
+# process (limits_off) and in every server or worker a test starts (they inherit the environment
+# limits_off_in_started_processes sets). The limit tests turn them on explicitly
+# (tests/integration/limits_support.py).
+LIMITS_OFF = {"SLOTWISE_PUBLIC_RATE_LIMITS": "off", "SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR": "off"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def limits_off_in_started_processes() -> Iterator[None]:
+    """The limits off in the environment servers and workers inherit, for the session; the
+    environment is given back as it was afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in LIMITS_OFF.items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(autouse=True)
