@@ -1,9 +1,9 @@
 """Secret detection over the tracked tree (`make lint`): detect-secrets against .secrets.baseline.
 
 A finding that is not in the baseline fails, and so does a baseline entry that was not audited
-as a false positive (`"is_secret": false`: test fixtures, placeholders in docs). Mark a new
-fixture inline with `# pragma: allowlist secret` and a reason, or audit it into the baseline
-(`detect-secrets scan --baseline .secrets.baseline`, then `detect-secrets audit .secrets.baseline`).
+as a false positive (`"is_secret": false`: test fixtures, placeholders in docs). A new fixture
+that looks like a secret is audited into the baseline (`detect-secrets scan --baseline
+.secrets.baseline`, then `detect-secrets audit .secrets.baseline`), as every one so far is.
 The hook runs on a copy of the baseline: when only line numbers moved it rewrites the copy and
 exits 3, which is not a finding, and the tracked baseline is never rewritten by a lint run.
 Usage: secrets.py [CHECKOUT] (default: this one).

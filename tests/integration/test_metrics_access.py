@@ -12,7 +12,7 @@ from django.test import Client
 
 from tests.support import Reply, reply_of
 
-TOKEN = "metrics-token-for-tests"  # pragma: allowlist secret - a test value, not a credential
+TOKEN = "metrics-token-for-tests"  # a test value, not a credential
 
 
 def _scrape(remote_addr: str, authorization: str | None = None) -> Reply:
