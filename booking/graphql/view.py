@@ -124,9 +124,8 @@ class GraphQLView(View):
             return response
         except Exception:  # a fault of ours, not of the request: logged, and no details leave
             log.exception("graphql request failed")
-            return _respond(
-                {"errors": [{"message": "internal error", "extensions": {"code": "internal_error"}}]}, 500, media
-            )
+            failed = RequestError("internal_error", "internal error", 500, document_level=False)
+            return _respond({"errors": [failed.formatted()]}, 500, media)
         GRAPHQL_COST.observe(measured.cost)
         cost = {"cost": {"requested": measured.cost, "maximum": settings.SLOTWISE_GRAPHQL_MAX_COST}}
         errors = [_format(e) for e in result.errors or ()]
