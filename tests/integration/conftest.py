@@ -20,6 +20,7 @@ from projections.elastic.client import ensure_alias
 from projections.projector import Projector
 from projections.sources import LogSource
 from projections.views import VIEWS
+from tests.integration.smtp_server import SmtpServer, smtp_server
 from tests.support import Clock, Reply, reply_of, wipe_event_store
 
 # The suite makes many public requests from 127.0.0.1 and sends many emails to one attendee: the
@@ -210,3 +211,19 @@ def microsoft_server() -> Iterator[Any]:
 
     with MicrosoftServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def mail_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd, tests/integration/smtp_server.py) for the whole session."""
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(mail_server: SmtpServer, settings: Any) -> SmtpServer:
+    """The real SMTP server, fresh for each test, as this process's mail backend."""
+    mail_server.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = mail_server.host, mail_server.port
+    return mail_server

@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from django.conf import settings
 
+from providers.dispatcher import Dispatcher
 from tests.integration.server import ROOT, django_env
 
 REDIS_BROKER = "redis://127.0.0.1:6379/3"
@@ -85,3 +86,10 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+class Recorder(Dispatcher):
+    """The dispatcher's recording half: the test runs each task itself instead of a worker."""
+
+    def publish(self, limit: int = 1000) -> int:
+        return 0

@@ -4,7 +4,6 @@ SMTP failures are retried or given up by kind."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,37 +15,14 @@ from booking.application import Slotwise
 from booking.public_events import event_id
 from projections.sources import LogSource
 from providers import tasks
-from providers.dispatcher import Dispatcher
 from providers.models import SideEffect
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
 from tests.integration.server import free_port
-from tests.integration.side_effects_support import broker_env, dispatcher, running, wait_until, worker
-from tests.integration.smtp_server import Received, SmtpServer, smtp_server
+from tests.integration.side_effects_support import Recorder, broker_env, dispatcher, running, wait_until, worker
+from tests.integration.smtp_server import Received, SmtpServer
 from tests.support import Clock
 
 HOST, GUEST = "ada@example.com", "bo@example.com"
-
-
-class Recorder(Dispatcher):
-    """The dispatcher's recording half: the test runs each task itself instead of a worker."""
-
-    def publish(self, limit: int = 1000) -> int:
-        return 0
-
-
-@pytest.fixture(scope="module")
-def mail_server() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(mail_server: SmtpServer, settings: Any) -> SmtpServer:
-    """The real SMTP server, fresh for each test, as this process's mail backend."""
-    mail_server.clear()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = mail_server.host, mail_server.port
-    return mail_server
 
 
 def deliver(app: Slotwise) -> list[str]:

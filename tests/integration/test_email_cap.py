@@ -4,11 +4,9 @@ Redis and on the database store, with a real SMTP server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from booking.application import Slotwise
@@ -21,26 +19,12 @@ from tests.integration import limits_support
 from tests.integration.conftest import WEEKDAYS, Api, make_event_type, make_host
 from tests.integration.limits_support import DAY, booking
 from tests.integration.server import free_port
-from tests.integration.smtp_server import SmtpServer, smtp_server
+from tests.integration.smtp_server import SmtpServer
 from tests.integration.test_email import deliver
 from tests.support import Clock
 
 store = limits_support.store
 HOST, GUEST = "ada@example.com", "bo@example.com"
-
-
-@pytest.fixture(scope="module")
-def mail_server() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(mail_server: SmtpServer, settings: Any) -> SmtpServer:
-    mail_server.clear()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = mail_server.host, mail_server.port
-    return mail_server
 
 
 def _attendee_rows() -> list[SideEffect]:

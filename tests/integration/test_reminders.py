@@ -4,7 +4,6 @@ cancellations; the scheduler's tick sends only due ones, each once, with the inv
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,25 +21,11 @@ from providers import reminders, tasks
 from providers.models import SideEffect
 from tests.integration.conftest import WEEKDAYS, Api, attendee, make_event_type, make_host
 from tests.integration.graphql_support import Gql
-from tests.integration.smtp_server import SmtpServer, smtp_server
+from tests.integration.smtp_server import SmtpServer
 from tests.integration.views_support import snapshot
 from tests.support import Clock
 
 GUEST = "bo@example.com"
-
-
-@pytest.fixture(scope="module")
-def mail_server() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(mail_server: SmtpServer, settings: Any) -> SmtpServer:
-    mail_server.clear()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = mail_server.host, mail_server.port
-    return mail_server
 
 
 @pytest.fixture

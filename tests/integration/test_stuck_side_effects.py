@@ -6,7 +6,6 @@ would refuse them), and sent to the real SMTP server, Radicale, and a real Celer
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,39 +16,17 @@ from booking.application import Slotwise
 from projections.sources import LogSource
 from providers import tasks
 from providers.caldav import CalDavProvider
-from providers.dispatcher import Dispatcher
 from providers.effects import RetryPolicy, perform
 from providers.models import SideEffect
 from tests.integration.conftest import Api, make_event_type, make_host
-from tests.integration.side_effects_support import broker_env, dispatcher, running, wait_until, worker
-from tests.integration.smtp_server import SmtpServer, smtp_server
+from tests.integration.side_effects_support import Recorder, broker_env, dispatcher, running, wait_until, worker
+from tests.integration.smtp_server import SmtpServer
 
 UNSENDABLE = {
     "a header injected after CR LF": "bo@example.com\r\nBcc: eve@example.com",
     "a trailing newline": "bo@example.com\n",
     "a non-ASCII local part": "bö@exämple.com",
 }
-
-
-class Recorder(Dispatcher):
-    """The dispatcher's recording half: the test runs each task itself instead of a worker."""
-
-    def publish(self, limit: int = 1000) -> int:
-        return 0
-
-
-@pytest.fixture(scope="module")
-def mail_server() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(mail_server: SmtpServer, settings: Any) -> SmtpServer:
-    mail_server.clear()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = mail_server.host, mail_server.port
-    return mail_server
 
 
 def _book(app: Slotwise, api: Api, email: str) -> UUID:
