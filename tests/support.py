@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from booking.application import Slotwise
@@ -67,3 +71,16 @@ def reply_of(response: Any) -> Reply:
     except ValueError:
         body = raw
     return Reply(response.status_code, dict(response.headers), body)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_in_a_fresh_process(names: tuple[str, ...], **env: str) -> subprocess.CompletedProcess[str]:
+    """Loads Django's settings in a new process, with `env` over an environment without any
+    SLOTWISE_ variable, and prints the named settings separated by spaces."""
+    printed = ", ".join(f"settings.{name}" for name in names)
+    script = f"import django; from django.conf import settings; django.setup(); print({printed})"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLOTWISE_")}
+    clean.update(DJANGO_SETTINGS_MODULE="booking.settings", SLOTWISE_VAR_DIR=str(ROOT / "var" / "test-unit"), **env)
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True)

@@ -3,10 +3,7 @@ value stopping start-up with the variable's name; the client address budgets are
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,21 +11,21 @@ from django.test import RequestFactory
 
 from booking.throttle import client_address
 from providers.gcra import Rate, parse_rate
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import settings_in_a_fresh_process
 
 
 def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess[str]:
-    """Loads Django's settings in a new process with `env` on top of a clean environment."""
-    script = (
-        "import django; from django.conf import settings; django.setup();"
-        "print(settings.SLOTWISE_PUBLIC_RATE_LIMIT, settings.SLOTWISE_PUBLIC_READ_RATE_LIMIT,"
-        " settings.SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT, settings.SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT,"
-        " settings.SLOTWISE_TRUSTED_PROXY_COUNT, settings.SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR)"
+    return settings_in_a_fresh_process(
+        (
+            "SLOTWISE_PUBLIC_RATE_LIMIT",
+            "SLOTWISE_PUBLIC_READ_RATE_LIMIT",
+            "SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT",
+            "SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT",
+            "SLOTWISE_TRUSTED_PROXY_COUNT",
+            "SLOTWISE_EMAILS_PER_ADDRESS_PER_HOUR",
+        ),
+        **env,
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLOTWISE_")}
-    clean.update(DJANGO_SETTINGS_MODULE="booking.settings", SLOTWISE_VAR_DIR=str(ROOT / "var" / "test-unit"), **env)
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
 @pytest.mark.parametrize(

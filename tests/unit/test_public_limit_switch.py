@@ -3,27 +3,24 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import settings_in_a_fresh_process
 
 
 def _loaded(**env: str) -> subprocess.CompletedProcess[str]:
-    """Loads Django's settings in a new process and prints the master switch and the four rates."""
-    script = (
-        "import django; from django.conf import settings; django.setup();"
-        "print(settings.SLOTWISE_PUBLIC_RATE_LIMITS, settings.SLOTWISE_PUBLIC_RATE_LIMIT,"
-        " settings.SLOTWISE_PUBLIC_READ_RATE_LIMIT, settings.SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT,"
-        " settings.SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT)"
+    return settings_in_a_fresh_process(
+        (
+            "SLOTWISE_PUBLIC_RATE_LIMITS",
+            "SLOTWISE_PUBLIC_RATE_LIMIT",
+            "SLOTWISE_PUBLIC_READ_RATE_LIMIT",
+            "SLOTWISE_PUBLIC_EVENT_TYPE_RATE_LIMIT",
+            "SLOTWISE_PUBLIC_EVENT_TYPE_READ_RATE_LIMIT",
+        ),
+        **env,
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLOTWISE_")}
-    clean.update(DJANGO_SETTINGS_MODULE="booking.settings", SLOTWISE_VAR_DIR=str(ROOT / "var" / "test-unit"), **env)
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
 def test_the_limits_are_on_by_default() -> None:
