@@ -45,8 +45,9 @@ class SlotwiseAPI(NinjaAPI):
                     body = content.get("application/json", {}).get("schema", {})
                     if body.get("$ref", "").endswith("/Problem"):
                         content["application/problem+json"] = content.pop("application/json")
-                if "requestBody" in operation:
-                    operation["responses"].setdefault("415", _problem_response("unsupported_media_type"))
+                if "requestBody" in operation:  # what the edge refuses before any view reads a body
+                    for code in ("length_required", "payload_too_large", "unsupported_media_type"):
+                        operation["responses"].setdefault(str(PROBLEMS[code][0]), _problem_response(code))
                 for parameter in operation.get("parameters", []):  # a URL cannot carry a null
                     parameter["schema"] = no_null(parameter["schema"])
                 operation.setdefault("parameters", []).extend(_headers(path, method))
