@@ -31,10 +31,12 @@ MAX_REASON = 500
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: the organisation of a valid key, and/or a booking's cancel token."""
+    """Who is asking: the organisation of a valid key, and/or a booking's cancel token, from the
+    client address public budgets count (booking.throttle.client_address)."""
 
     organisation: UUID | None = None
     cancel_token: str | None = None
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def authorised(caller: Caller, uid: UUID) -> Access:
 
 def reschedule(caller: Caller, uid: UUID, start: datetime, key: Key) -> Outcome[Booking]:
     access = authorised(caller, uid)
-    throttle.event_type_write(access.booking.event_type_id, caller.organisation)
+    _count_change(caller, access.booking)
     idem = idempotency(access.scope, key, "booking.reschedule", {"uid": str(uid), "start": _utc(start)})
     return get_app().reschedule_booking(uid, start, idem, token_generation=access.token_generation)
 
@@ -118,9 +120,13 @@ def cancel(caller: Caller, uid: UUID, reason: str, key: Key) -> Outcome[Booking]
         raise InvalidValue.single("reason", f"must be at most {MAX_REASON} characters")
     plain_text(reason, "reason", multiline=True)
     access = authorised(caller, uid)
-    throttle.event_type_write(access.booking.event_type_id, caller.organisation)
+    _count_change(caller, access.booking)
     idem = idempotency(access.scope, key, "booking.cancel", {"uid": str(uid), "reason": reason})
     return get_app().cancel_booking(uid, reason, idem, token_generation=access.token_generation)
+
+
+def _count_change(caller: Caller, booking: Booking) -> None:
+    throttle.change_write(caller.address, caller.organisation, booking.organisation_id, booking.event_type_id)
 
 
 def revoke_cancel_token(organisation: UUID, uid: UUID, key: Key) -> Outcome[Booking]:

@@ -7,8 +7,11 @@ taken first: one address out of budget spends nothing of the event type's. A res
 cancel takes its address's budget before it runs and its event type's in the command
 (booking.bookings), once the caller is let in and the booking, so its event type, is known. A
 refusal is `RateLimited`, which each API answers with 429 and Retry-After (a GraphQL mutation
-refused while it runs, with a typed `rate_limited` error). Callers with a valid organisation key
-are not counted: they are authenticated, and accountable for what they send.
+refused while it runs, with a typed `rate_limited` error). A caller with a valid organisation key
+is not counted on its own organisation's event types and bookings: it is authenticated, and
+accountable for what it sends there. On another organisation's it is counted like anyone (a key
+is no pass to another tenant's slots); a reschedule or cancel by a key holder is therefore
+counted, address and event type alike, by the command, once its booking shows whose it is.
 
 The client address is booking.clients.client_ip (REMOTE_ADDR, or behind trusted proxies the
 entry the outermost one appended to X-Forwarded-For). IPv6 clients are counted per /64 (one
@@ -32,7 +35,9 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from booking.auth import InvalidKey, optional_organisation
+from booking.bootstrap import get_app
 from booking.clients import client_ip
+from booking.domain.errors import NotFound
 from providers.gcra import Rate
 from providers.resilience import shared_budget
 
@@ -59,14 +64,20 @@ class Ask:
     """One limited operation in a request: its kind and the event type it concerns."""
 
     kind: str
-    event_type: UUID | None = None  # None: not known (yet); only the address's budget is taken
+    event_type: UUID | None = None  # None: not known; only the address's budget is taken
+    change: bool = False  # a reschedule or cancel: its booking, so its event type, is known later
 
 
-def public_write(request: HttpRequest, event_type: UUID | None, organisation: UUID | None) -> None:
-    """Takes one write from the caller's budget, then from the event type's (None: a reschedule or
-    cancel, whose event type the command takes from with `event_type_write`). `organisation`: the
+def public_write(request: HttpRequest, event_type: UUID, organisation: UUID | None) -> None:
+    """Takes one booking from the caller's budget, then from the event type's. `organisation`: the
     caller's, from a valid key (see `key_holder`)."""
     check(request, [Ask(WRITE, event_type)], organisation)
+
+
+def public_change(request: HttpRequest, organisation: UUID | None) -> None:
+    """A reschedule or cancel, before its command runs: an anonymous caller's address budget (the
+    command takes the rest with `change_write`)."""
+    check(request, [Ask(WRITE, change=True)], organisation)
 
 
 def public_read(request: HttpRequest, event_type: UUID | None, organisation: UUID | None) -> None:
@@ -74,27 +85,47 @@ def public_read(request: HttpRequest, event_type: UUID | None, organisation: UUI
     check(request, [Ask(READ, event_type)], organisation)
 
 
-def event_type_write(event_type: UUID, organisation: UUID | None) -> None:
-    """Takes one write from the event type's budget: a reschedule or cancel, once its booking is
-    known (its address's budget was taken before the command ran)."""
-    if not active() or organisation is not None:
+def change_write(address: str | None, organisation: UUID | None, owner: UUID, event_type: UUID) -> None:
+    """A reschedule or cancel, once its booking is known (whose it is: `owner`, and its event type):
+    nothing for the owner's own key; for a key of another organisation, the address budget the edge
+    left to this moment; for everyone, the event type's. `address`: the caller's, as budgets count
+    it (`client_address`)."""
+    if not active() or organisation == owner:
         return
+    if organisation is not None:
+        _take(f"public:{WRITE}:address:{address or 'unknown'}", _address_rate(WRITE), 1, WRITE, "address")
     _take(f"public:{WRITE}:event-type:{event_type}", _event_type_rate(WRITE), 1, WRITE, "event type")
 
 
 def check(request: HttpRequest, asks: Iterable[Ask], organisation: UUID | None) -> None:
     """Takes every ask from its budgets, addresses first; raises RateLimited at the first one spent.
-    A caller with a valid organisation key (`organisation`) is not counted: it is authenticated,
-    and accountable for what it sends."""
-    if not active() or organisation is not None:
+    A key holder (`organisation`) is spared the asks on its own organisation's event types, and
+    leaves its changes to their commands (`change_write`); the rest count as anyone's."""
+    if not active():
         return
-    wanted = list(asks)
+    wanted = [ask for ask in asks if not _spared(ask, organisation)]
+    if not wanted:
+        return
     address = client_address(request)
     for kind, n in collections.Counter(ask.kind for ask in wanted).items():
         _take(f"public:{kind}:address:{address}", _address_rate(kind), n, kind, "address")
     concerned = ((ask.kind, ask.event_type) for ask in wanted if _event_type_rate(ask.kind))
     for (kind, event_type_id), n in collections.Counter(c for c in concerned if c[1] is not None).items():
         _take(f"public:{kind}:event-type:{event_type_id}", _event_type_rate(kind), n, kind, "event type")
+
+
+def _spared(ask: Ask, organisation: UUID | None) -> bool:
+    if organisation is None:
+        return False
+    return ask.change or (ask.event_type is not None and _owner(ask.event_type) == organisation)
+
+
+def _owner(event_type: UUID) -> UUID | None:
+    """The organisation an event type belongs to; None for one that does not exist."""
+    try:
+        return get_app().event_type(event_type).organisation_id
+    except NotFound:
+        return None
 
 
 def active() -> bool:

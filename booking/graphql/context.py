@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from booking.bookings import Caller
 from booking.graphql.read_waits import ReadWaits
+from booking.throttle import client_address
 
 
 @dataclass
@@ -22,4 +23,4 @@ class Context:
 
     @property
     def caller(self) -> Caller:
-        return Caller(self.organisation, self.cancel_token)
+        return Caller(self.organisation, self.cancel_token, client_address(self.request))

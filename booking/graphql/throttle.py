@@ -45,8 +45,8 @@ def check_operation(
     organisation: UUID | None,
 ) -> None:
     """Takes the operation's limited root fields from their budgets; raises throttle.RateLimited.
-    `organisation`: the caller's, from a valid key (not counted)."""
-    if not throttle.active() or organisation is not None:
+    `organisation`: the caller's, from a valid key (spared on its own event types, see throttle.check)."""
+    if not throttle.active():
         return  # nothing to take: no variables to coerce, no fields to collect
     if not _names_limited_field(operation.selection_set, fragments, set()):
         return
@@ -87,7 +87,7 @@ def _ask(fields: dict[str, Any], node: FieldNode, variables: dict[str, Any]) -> 
         given = _arguments(fields[name], node, variables).get("input") or {}
         return Ask(throttle.WRITE, _uuid(given.get("event_type_id")))
     if name in WRITES:
-        return Ask(throttle.WRITE)  # a reschedule or cancel: the command takes its event type's budget
+        return Ask(throttle.WRITE, change=True)  # its command takes the rest once the booking is known
     return None
 
 

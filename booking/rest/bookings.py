@@ -58,7 +58,7 @@ def booking_history(request: HttpRequest, uid: UUID) -> HttpResponse:
 )
 def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -> HttpResponse:
     caller = _caller(request)
-    throttle.public_write(request, None, caller.organisation)  # the command takes the event type's budget
+    throttle.public_change(request, caller.organisation)  # the command takes the rest
     start = instant(payload.start, "start")
     outcome = bookings.reschedule(caller, uid, start, key(request))
     return respond(_with_token(outcome), meta={"position": outcome.position})
@@ -72,7 +72,7 @@ def reschedule_booking(request: HttpRequest, uid: UUID, payload: RescheduleIn) -
 )
 def cancel_booking(request: HttpRequest, uid: UUID, payload: CancelIn) -> HttpResponse:
     caller = _caller(request)
-    throttle.public_write(request, None, caller.organisation)  # the command takes the event type's budget
+    throttle.public_change(request, caller.organisation)  # the command takes the rest
     outcome = bookings.cancel(caller, uid, payload.reason, key(request))
     return respond(booking_json(outcome.subject), meta={"position": outcome.position})
 
@@ -93,4 +93,5 @@ def _with_token(outcome: Outcome[Booking]) -> dict[str, Any]:
 
 
 def _caller(request: HttpRequest) -> bookings.Caller:
-    return bookings.Caller(optional_organisation(request), request.headers.get("X-Cancel-Token") or None)
+    token = request.headers.get("X-Cancel-Token") or None
+    return bookings.Caller(optional_organisation(request), token, throttle.client_address(request))

@@ -1,5 +1,6 @@
-"""Who the public limits count: callers with a valid organisation key are not counted (they are
-authenticated and accountable); a bad key counts as anyone. And `off` for one budget leaves the
+"""Who the public limits count: callers with a valid organisation key are not counted on their own
+organisation's event types and bookings (they are authenticated and accountable there); on another
+organisation's they count like anyone, and a bad key counts as anyone. And `off` for one budget leaves the
 others on; only the master switch turns them all off. On the real Redis and the database store."""
 
 from __future__ import annotations
@@ -62,13 +63,48 @@ def test_key_holders_book_and_look_up_slots_uncounted(api: Api, settings: Any, s
     assert more.status == 200 and more.data["bookingCreate"]["errors"] == [], more.body
 
 
-def test_a_key_of_another_organisation_is_valid_and_not_counted_either(api: Api, settings: Any, store: str) -> None:
-    # given one booking per address, and a key of another organisation
-    limits_on(settings, writes="1/hour")
+def test_a_key_of_another_organisation_is_counted_like_anyone_on_this_organisations_pages(
+    api: Api, settings: Any, store: str
+) -> None:
+    # given one booking and one slot lookup per address, and a valid key of another organisation
+    limits_on(settings, writes="1/hour", reads="1/hour")
     event_type = make_event_type(api, make_host(api))
     other = _from("10.0.0.9", create_api_key(f"other-{event_type[:8]}"))
-    # when it books twice on this host's page, then it is not counted
-    assert [other.post("/bookings", booking(event_type, DAY[n])).status for n in range(2)] == [201, 201]
+    over_graphql = graphql_from("10.0.0.9")
+    over_graphql.key = other.key
+    # when its holder books and looks twice on this host's page over REST, then books over GraphQL
+    books = [other.post("/bookings", booking(event_type, DAY[n])).status for n in range(2)]
+    looks = [other.get(slots_query(event_type)).status for _ in range(2)]
+    more = over_graphql(BOOK, {"input": booking(event_type, DAY[3])})
+    # then its key is no pass: it is counted by its address, as anyone would be
+    assert books == [201, 429] and looks == [200, 429]
+    assert more.status == 429 and more.codes == ["rate_limited"], more.body
+
+
+def test_a_key_of_another_organisation_is_counted_for_changes_to_this_organisations_bookings(
+    api: Api, settings: Any, store: str
+) -> None:
+    # given one write per address and three per event type, and two bookings made from elsewhere
+    limits_on(settings, writes="1/hour", event_type_writes="3/hour")
+    event_type = make_event_type(api, make_host(api))
+    first, second = (rest_from(f"10.0.1.{n}").post("/bookings", booking(event_type, DAY[n])).data for n in (1, 2))
+    other = _from("10.0.0.9", create_api_key(f"other-{event_type[:8]}"))
+    over_graphql = graphql_from("10.0.0.9", cancel_token=second["cancelToken"])
+    over_graphql.key = other.key
+    # when a holder of another organisation's key moves one with its cancel token, then cancels the
+    # other over GraphQL, from the same address
+    moved = other.post(
+        f"/bookings/{first['uid']}/reschedule", {"start": DAY[8]}, headers={"X-Cancel-Token": first["cancelToken"]}
+    )
+    cancelled = over_graphql(CANCEL, {"input": {"uid": second["uid"], "reason": "away"}})
+    # then the first change counts against its address, so the second is refused
+    assert moved.status == 200, moved.body
+    assert [e["code"] for e in cancelled.data["bookingCancel"]["errors"]] == ["rate_limited"], cancelled.body
+    # and against the event type: with the two bookings it spent its three writes
+    third = rest_from("10.0.1.3").post(
+        f"/bookings/{second['uid']}/cancel", {}, headers={"X-Cancel-Token": second["cancelToken"]}
+    )
+    assert third.status == 429 and "event type" in third.body["detail"], third.body
 
 
 def test_a_bad_key_is_counted_like_anyone(api: Api, settings: Any, store: str) -> None:

@@ -1,6 +1,7 @@
 """The GraphQL side of the public limits does its work (coercing the variables, collecting the
-root fields) only for a request the limits could concern: not when they are off, not for a key
-holder, not for a document that names no limited field."""
+root fields) only for a request the limits could concern: not when they are off, not for a
+document that names no limited field. A key holder's document is looked into too: its key spares it
+only on its own organisation's event types, which the ask's event type tells."""
 
 from __future__ import annotations
 
@@ -82,9 +83,10 @@ def test_nothing_is_looked_into_while_every_budget_is_off(
     assert coercions == []
 
 
-def test_nothing_is_looked_into_for_a_key_holder(limits_on_without_a_store: None, coercions: list[Any]) -> None:
+def test_a_key_holders_document_is_looked_into(limits_on_without_a_store: None, coercions: list[Any]) -> None:
+    # given the limits on, when a key holder asks for slots, then the event type is found to see whose it is
     _check(SLOTS, organisation=uuid4())
-    assert coercions == []
+    assert len(coercions) == 1
 
 
 def test_nothing_is_looked_into_for_a_document_without_a_limited_field(
