@@ -149,6 +149,10 @@ def _translated(doing: str) -> Iterator[None]:
         if refused := addresses.refusal_in(e):
             raise Rejected(f"{doing}: {refused}") from e
         raise Unavailable(f"{doing}: {e}") from e
+    except NotImplementedError as e:  # caldav's word for a server asking what it cannot do
+        if "authentication" in str(e):  # a 401 offering no scheme we speak, or asking a username of none
+            raise AuthExpired(f"{doing}: the server asks for an authentication we cannot give", None, 401) from e
+        raise Rejected(f"{doing}: the server asks for what this client does not do ({e})") from e
     except JUNK as e:  # broken XML or iCalendar, or none at all: a server, or a page, that is not CalDAV
         raise Rejected(f"{doing}: the answer is not CalDAV ({type(e).__name__})") from e
 

@@ -35,6 +35,7 @@ JUNK = [
     ("a half-garbage period", Scripted(200, {"Content-Type": "text/calendar"}, _free_busy(b"20260107T100000Z/zz"))),
     ("binary with 200", Scripted(200, {"Content-Type": "application/octet-stream"}, bytes(range(256)) * 8)),
     ("an empty 200", Scripted(200, {"Content-Type": "text/calendar"}, b"")),
+    ("an authentication we do not offer", Scripted(401, {"WWW-Authenticate": "Negotiate"}, b"")),
 ]
 
 

@@ -10,6 +10,9 @@ from providers.caldav import CalDavProvider
 from providers.models import CalendarAccount
 from providers.secrets import unseal
 from tests.integration.conftest import Api, make_host
+from tests.integration.hostile_servers import Scripted, scripted_server
+
+REFUSED = "the calendar could not be used: the server refused the username and password (401)"
 
 
 def _body(server: Any, name: str, **change: str) -> dict[str, str]:
@@ -44,11 +47,15 @@ def test_a_calendar_that_cannot_be_used_is_refused_and_nothing_is_kept(api: Api,
         ({"url": "http://127.0.0.1:9/nothing/"}, "url"),
         ({"url": "ftp://example.com/cal"}, "url"),
         ({"provider": "google"}, "provider"),
+        ({"username": ""}, "url"),  # no username: the server's 401 leaves the client nothing to offer
     ]
     for change, field in cases:
         refused = api.post(f"/hosts/{host}/calendars", _body(radicale_server, "api-2", **change))
         assert (refused.status, refused.code) == (422, "validation_error"), (change, refused.body)
         assert refused.body["errors"][0]["field"] == field
+    with scripted_server(Scripted(401, {"WWW-Authenticate": "Negotiate"}, b"")) as base:
+        negotiate = api.post(f"/hosts/{host}/calendars", _body(radicale_server, "api-2", url=f"{base}ada/work/"))
+    assert negotiate.status == 422 and negotiate.body["errors"] == [{"field": "url", "message": REFUSED}]
     missing = api.post(f"/hosts/{host}/calendars", {"provider": "caldav", "url": "http://x/"})
     assert missing.status == 422
     assert not CalendarAccount.objects.exists()
