@@ -8,7 +8,13 @@ for good; minPosition waits for a position the views have reached, or answers 50
 Without these hooks a request the document allows would be refused for a reason the document cannot
 show, and schemathesis would rightly report it; with them, every positive request is one a careful
 client could send. The test tells the hooks its world through FUZZ_STARTS (a file of starts that
-FUZZ_EVENT_TYPE offers, one per line) and FUZZ_POSITION (a log position every view has reached).
+FUZZ_EVENT_TYPE offers, one per line), FUZZ_POSITION (a log position every view has reached) and
+FUZZ_CALDAV_URL, _USERNAME, _PASSWORD (a real calendar on loopback).
+
+A calendar connect calls the URL in its body, and only the calendar server can say whether a
+username and password are good, so in every mode each of those three that is a string is the loopback
+calendar's own: what is invalid in such a request is then the rest (schemathesis judges the request
+again after the hook, so one made valid this way is checked as valid).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from uuid import uuid4
 
 import schemathesis
 
+OAUTH = ("google", "microsoft")  # providers.connect.OAUTH_PROVIDERS: the calendars connected by OAuth
 MAX_SLOT_DAYS = 62  # booking.slots.MAX_DAYS: kept here, as this module runs inside schemathesis
 
 
@@ -33,9 +40,11 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if case.query and _position(case.query.get("minPosition")) is not None:
         # in any mode: a request invalid for another reason must not wait for a position never reached
         case.query["minPosition"] = str(min(_position(case.query["minPosition"]), int(os.environ["FUZZ_POSITION"])))
+    path = case.operation.path
+    if path.endswith("/calendars") and case.operation.method.upper() == "POST" and isinstance(case.body, dict):
+        _calendar_on_loopback(case.body)
     if case.meta is None or case.meta.generation.mode.is_negative:
         return
-    path = case.operation.path
     if case.query:
         _ordered_range(case.query, "start", "end", MAX_SLOT_DAYS if path.endswith("/slots") else None)
         _ordered_range(case.query, "from", "to", None)
@@ -43,10 +52,20 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         case.body["start"] = random.choice(_offered())
         if "eventTypeId" in case.body:  # also when a stateful step took another one from a link
             case.body["eventTypeId"] = os.environ["FUZZ_EVENT_TYPE"]
+    if path.endswith("/connect") and case.path_parameters and case.path_parameters.get("provider") not in OAUTH:
+        # a stateful step fills {provider} from a connected calendar's (caldav), which this path's enum
+        # does not allow, and schemathesis does not judge a value taken from a link again
+        case.path_parameters["provider"] = random.choice(OAUTH)
     if path.endswith("/schedule") and isinstance(case.body, dict):
         _consistent_schedule(case.body)
     if case.headers and "Idempotency-Key" in case.headers:
         case.headers["Idempotency-Key"] = f"fuzz-{uuid4()}"  # a fresh key: a reused one must differ in body
+
+
+def _calendar_on_loopback(body: dict[str, Any]) -> None:
+    for field in ("url", "username", "password"):
+        if isinstance(body.get(field), str):
+            body[field] = os.environ[f"FUZZ_CALDAV_{field.upper()}"]
 
 
 @cache
