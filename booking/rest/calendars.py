@@ -18,7 +18,7 @@ from ninja.params.functions import Query
 from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from booking.rest import replies as r
-from booking.rest.consent_page import CONSENT_FORM, FORM, consent_page, form_consent
+from booking.rest.consent_page import CONSENT_FORM, FORM, consent_page, form_consent, sent_from_the_page
 from booking.rest.presenters import respond
 from booking.rest.problems import problem
 from booking.rest.schemas import CalendarIn, shown
@@ -101,14 +101,16 @@ def show_consent(request: HttpRequest, consent: str | None = None) -> HttpRespon
 
 @router.post(
     "/calendars/oauth/start",
-    response={302: None, **r.problems(415, 422)},
+    response={302: None, **r.problems(403, 415, 422)},
     auth=None,
     openapi_extra={"requestBody": {"required": True, "content": {FORM: {"schema": CONSENT_FORM}}}},
 )
 def open_consent(request: HttpRequest) -> HttpResponse:
     """The page's button (an HTML form, application/x-www-form-urlencoded): the browser that presses
     it is bound to the consent (an HttpOnly cookie) and sent on to the provider. Only the first
-    browser to press it may use the consent."""
+    browser to press it may use the consent, and only from the page itself (403 from a page elsewhere)."""
+    if not sent_from_the_page(request):
+        return problem("forbidden", "the consent form is sent from its own page only")
     if request.content_type != FORM:  # nothing else is parsed (a multipart parser could fail on it)
         return problem("unsupported_media_type", f"send the start page's form ({FORM})")
     opened = connect.open_consent(form_consent(request), request.COOKIES.get(browser_cookie()))

@@ -8,7 +8,7 @@ GET only shows this page, and binding waits for the POST its button sends, which
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -46,6 +46,25 @@ def consent_page(landing: Landing) -> HttpResponse:
     response["Content-Security-Policy"] = _policy(landing.provider_origin)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def sent_from_the_page(request: HttpRequest) -> bool:
+    """Whether the form came from our own page, as the browser tells: a page elsewhere that posts a
+    consent link of its owner's into a visitor's browser would bind that browser, so the visitor's
+    calendar would connect to the owner's host (a login CSRF). Browsers say where a POST comes from
+    (Sec-Fetch-Site, Origin); a client that says neither is no browser another page could drive."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):  # same-site: a sibling subdomain is not us
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    try:
+        netloc = urlsplit(origin).netloc.lower()
+    except ValueError:
+        return False
+    ours = {request.get_host().lower(), urlsplit(str(settings.SLOTWISE_PUBLIC_URL)).netloc.lower()}
+    return origin != "null" and netloc in ours
 
 
 def form_consent(request: HttpRequest) -> str | None:

@@ -1,7 +1,7 @@
 """The OAuth calendar connect as a host's browser goes through it: the API client asks for a link,
-the browser follows it to our start page, presses its button (which leaves a cookie) and goes on to
-the provider's contract server, which sends it back to our callback. `Api` clients stand for
-browsers: each keeps its cookies."""
+the browser follows it to our start page, presses its button (which leaves a cookie; the browser
+says the form came from our own page) and goes on to the provider's contract server, which sends
+it back to our callback. `Api` clients stand for browsers: each keeps its cookies."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
+from django.conf import settings
 
 from tests.integration.conftest import Api
 
@@ -51,7 +52,15 @@ def press(browser: Api, page_url: str) -> Any:
     form = Form()
     form.feed(page.content.decode())
     assert form.method == "post" and form.action is None, page.content  # posted back to the page's own URL
-    return browser.client.post(page_url, urlencode(form.fields), content_type="application/x-www-form-urlencoded")
+    served_at = urlsplit(settings.SLOTWISE_PUBLIC_URL)  # where the browser loaded the page from
+    origin = f"{served_at.scheme}://{served_at.netloc}"
+    return post_form(browser, page_url, form.fields, ORIGIN=origin, SEC_FETCH_SITE="same-origin")
+
+
+def post_form(browser: Api, page_url: str, fields: dict[str, str], **headers: str) -> Any:
+    """The start page's form as a browser posts it, with the headers that say where it was sent from."""
+    sent = {f"HTTP_{name}": value for name, value in headers.items()}
+    return browser.client.post(page_url, urlencode(fields), content_type="application/x-www-form-urlencoded", **sent)
 
 
 class Form(HTMLParser):

@@ -21,6 +21,7 @@ from tests.integration.oauth_browser import (
     consent,
     link,
     open_link,
+    post_form,
     press,
     use_provider,
 )
@@ -130,6 +131,33 @@ def test_a_consent_link_belongs_to_the_first_browser_that_opens_it(api: Api, pub
     assert second.status_code == 422
     assert [e["field"] for e in second.json()["errors"]] == ["consent"]
     assert open_link(public, url).status_code == 302  # the same browser again (a reload) is fine
+
+
+@pytest.mark.parametrize(
+    "sent_from",
+    [
+        {"ORIGIN": "https://evil.example", "SEC_FETCH_SITE": "cross-site"},
+        {"ORIGIN": "https://evil.example"},  # a browser that sends Origin only
+        {"ORIGIN": "null"},  # a sandboxed frame or a data: page
+        {"SEC_FETCH_SITE": "same-site"},  # a sibling subdomain, which need not be ours
+        {"ORIGIN": "https://slotwise.example.evil.example", "SEC_FETCH_SITE": "cross-site"},
+    ],
+    ids=["cross-site", "origin-only", "null-origin", "same-site", "look-alike"],
+)
+def test_a_consent_form_posted_from_a_page_elsewhere_binds_nothing(
+    api: Api, public: Api, provider_server: Any, sent_from: dict[str, str]
+) -> None:
+    # given a consent link for a host, which its owner's page posts from a visitor's browser
+    url = link(api, make_host(api), provider_server.provider)
+    parts = urlsplit(url)
+    nonce = parse_qs(parts.query)["consent"][0]
+    visitor = Api()
+    # when the visitor's browser sends the form from that page
+    forced = post_form(visitor, f"{parts.path}?{parts.query}", {"consent": nonce}, **sent_from)
+    # then it is refused (403 problem+json), leaves no cookie, and the consent is still the host's to open
+    assert forced.status_code == 403 and forced.json()["code"] == "forbidden", forced.content
+    assert forced["Content-Type"] == "application/problem+json" and not forced.cookies
+    assert open_link(public, url).status_code == 302
 
 
 def test_a_callback_is_good_once_even_with_a_fresh_code_for_its_state(
