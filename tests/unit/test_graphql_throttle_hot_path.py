@@ -12,6 +12,7 @@ import pytest
 from django.test import RequestFactory
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from booking import throttle
 from booking.graphql import throttle as graphql_throttle
 from booking.graphql.schema import schema
 from providers.gcra import parse_rate
@@ -83,10 +84,15 @@ def test_nothing_is_looked_into_while_every_budget_is_off(
     assert coercions == []
 
 
-def test_a_key_holders_document_is_looked_into(limits_on_without_a_store: None, coercions: list[Any]) -> None:
-    # given the limits on, when a key holder asks for slots, then the event type is found to see whose it is
+def test_a_key_holders_document_is_looked_into(
+    limits_on_without_a_store: None, coercions: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the limits on, when a key holder asks for slots of an event type (of no organisation here)
+    owners: list[Any] = []
+    monkeypatch.setattr(throttle, "_owner", lambda event_type: owners.append(event_type))
     _check(SLOTS, organisation=uuid4())
-    assert len(coercions) == 1
+    # then the event type is found, to see whose it is
+    assert len(coercions) == 1 and len(owners) == 1
 
 
 def test_nothing_is_looked_into_for_a_document_without_a_limited_field(
