@@ -39,7 +39,9 @@ PUBLIC_HOST = "must name a public host, not a loopback, private or link-local ad
 
 def url_problem(url: str) -> str | None:
     """Why we will not call this URL, or None when we will (its name is checked again on every connection)."""
-    parts = urlsplit(url.strip())
+    parts = split(url.strip())
+    if parts is None:
+        return "is not a well-formed URL (RFC 3986): a host in brackets must be an IPv6 address"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an absolute http(s) URL with a host"
     if parts.username is not None or parts.password is not None:
@@ -49,6 +51,20 @@ def url_problem(url: str) -> str | None:
     if not settings.SLOTWISE_ALLOW_PRIVATE_URLS and not _public_host(parts.hostname):
         return PUBLIC_HOST
     return None
+
+
+def split(url: str) -> SplitResult | None:
+    """`url`'s parts, or None where Python's own parse fails or guesses: unbalanced brackets, or
+    brackets around anything but an IPv6 address (an IPvFuture `[v1.x]` would be looked up as a
+    name). The port is not read here (see `_bad_port`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": a bracket without its pair
+        return None
+    bracketed = "[" in parts.netloc
+    if bracketed and not isinstance(literal_address(parts.hostname or ""), ipaddress.IPv6Address):
+        return None
+    return parts
 
 
 def public(ip: Address) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from booking.domain.errors import InvalidValue
+from providers.addresses import split
 
 Origin = tuple[str, str, int]
 
@@ -27,7 +27,9 @@ def origin_of(url: str) -> Origin | None:
     """(scheme, host, port) of an absolute http(s) URL written plainly; None for anything else."""
     if len(url) > MAX_LENGTH or not PLAIN.fullmatch(url) or "\\" in url:
         return None
-    parts = urlsplit(url)
+    parts = split(url)
+    if parts is None:
+        return None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or "@" in parts.netloc or not parts.hostname:
         return None

@@ -233,6 +233,10 @@ HOSTILE_RETURN_TO = [
     "ftp://app.example/",
     "https://app.example%2eevil.example/",
     "",
+    "http://[::1",  # brackets without their pair, which urlsplit refuses to read
+    "https://[",
+    "http://a]b/",
+    "https://[v1.app.example]/",  # an IPvFuture literal, looked up as a name if read at all
 ]
 
 

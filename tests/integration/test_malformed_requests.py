@@ -737,6 +737,15 @@ CASES = [
         {"url": "https://exa\uff03mple.com/", "events": ["*"]},
         field="url",
     ),
+    Case("webhook url with an unpaired [", "POST", "/webhooks", {"url": "http://[::1", "events": ["*"]}, field="url"),
+    Case("webhook url with an unpaired ]", "POST", "/webhooks", {"url": "http://a]b/", "events": ["*"]}, field="url"),
+    Case(
+        "webhook url with an IPvFuture host",
+        "POST",
+        "/webhooks",
+        {"url": "http://[v1.x]/", "events": ["*"]},
+        field="url",
+    ),
     Case(
         "webhook event with newline",
         "POST",
@@ -767,6 +776,20 @@ CASES = [
         "POST",
         "/hosts/{host}/calendars",
         {**CAL, "url": "https://c\uff0eexample.com/"},
+        field="url",
+    ),
+    Case(
+        "calendar url with an unpaired ]",
+        "POST",
+        "/hosts/{host}/calendars",
+        {**CAL, "url": "https://a]b/"},
+        field="url",
+    ),
+    Case(
+        "calendar url with an unpaired [",
+        "POST",
+        "/hosts/{host}/calendars",
+        {**CAL, "url": "https://[::1/cal/"},
         field="url",
     ),
     Case(
