@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,7 @@ log = logging.getLogger("slotwise.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _documents = persisted.DocumentCache()
+SHA256 = re.compile(r"[0-9a-f]{64}")  # as persisted.sha256 writes it, and nothing else reaches a lookup
 time_resolvers(schema.graphql_schema)
 
 
@@ -179,7 +181,20 @@ def _params(request: HttpRequest) -> dict[str, Any]:
         if raw.get(name) is not None and not isinstance(raw[name], kind):
             wanted = "a string" if kind is str else "an object"
             raise RequestError("bad_request", f"{name} must be {wanted}", 400, False)
+        if kind is str and raw.get(name) is not None and not _unicode(raw[name]):
+            raise RequestError(
+                "bad_request", f"{name} holds a lone surrogate (\\ud800-\\udfff), which is no text", 400, False
+            )
     return raw
+
+
+def _unicode(text: str) -> bool:
+    """Whether `text` is Unicode text: JSON's \\u escapes can spell half a surrogate pair alone."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json(read: Callable[..., Any], *args: Any) -> Any:
@@ -228,8 +243,18 @@ def _apq_digest(params: dict[str, Any]) -> str | None:
     if apq is None:
         return None
     digest = apq.get("sha256Hash") if isinstance(apq, dict) else None
-    if not isinstance(apq, dict) or apq.get("version", 1) != 1 or not isinstance(digest, str) or len(digest) != 64:
-        raise RequestError("bad_request", "extensions.persistedQuery needs version 1 and a sha256Hash", 400, False)
+    if (
+        not isinstance(apq, dict)
+        or apq.get("version", 1) != 1
+        or not isinstance(digest, str)
+        or not SHA256.fullmatch(digest)
+    ):
+        raise RequestError(
+            "bad_request",
+            "extensions.persistedQuery needs version 1 and a sha256Hash (64 lowercase hex digits)",
+            400,
+            False,
+        )
     return digest
 
 

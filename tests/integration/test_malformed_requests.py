@@ -822,6 +822,11 @@ CANCEL = """mutation($input: BookingCancelInput!) {
 }"""
 
 
+def apq(digest: str) -> dict[str, Any]:
+    """A GraphQL request naming a persisted query by its hash only."""
+    return {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+
+
 @dataclass(frozen=True)
 class GqlCase:
     """A hostile GraphQL request: a mutation's input (or a raw body) and the refusal it must get."""
@@ -887,6 +892,29 @@ GQL_CASES = [
         field="uid",
     ),
     GqlCase("body nested 30,000 deep", raw=f'{{"query": {nested(30_000)}}}', status=400, code="json_too_deep"),
+    GqlCase("document a lone surrogate", raw=json.dumps({"query": "\ud800"}), status=400, code="bad_request"),
+    GqlCase(
+        "document with a lone surrogate in a string",
+        raw=json.dumps({"query": '{ host(id: "\udfff") { id } }'}),
+        status=400,
+        code="bad_request",
+    ),
+    GqlCase(
+        "operationName a lone surrogate",
+        raw=json.dumps({"query": "query A { __typename }", "operationName": "\ud800"}),
+        status=400,
+        code="bad_request",
+    ),
+    *(
+        GqlCase(f"persisted query hash {name}", raw=json.dumps(apq(digest)), status=400, code="bad_request")
+        for name, digest in {
+            "of NULs": "\x00" * 64,
+            "with a lone surrogate": "\ud800" + "a" * 63,
+            "of spaces": " " * 64,
+            "a path": "../" * 21 + "a",
+            "in capitals": "A" * 64,
+        }.items()
+    ),
     GqlCase("body as text/plain", input=gbk(), content_type="text/plain", status=415, code="unsupported_media_type"),
 ]
 MUTATIONS = {"bookingCreate": BOOK, "bookingReschedule": RESCHEDULE, "bookingCancel": CANCEL}
