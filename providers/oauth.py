@@ -128,8 +128,12 @@ class OAuthClient:
             data["scope"] = self.scope()
         started = self.clock()
         try:
-            response = requests.post(
-                self.token_url, data=data, headers={"Accept": "application/json"}, timeout=self.timeout
+            response = requests.post(  # never redirected: a 307 or 308 would send the client secret on
+                self.token_url,
+                data=data,
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as e:
             raise Unavailable(f"{self.provider} token endpoint: {e}") from e

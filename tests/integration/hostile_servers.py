@@ -89,7 +89,7 @@ def scripted_server(answer: Scripted) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(answer.body)
 
-        do_GET = do_PUT = do_PROPFIND = do_REPORT = do_DELETE = do_OPTIONS = _answer  # noqa: N815
+        do_GET = do_POST = do_PUT = do_PROPFIND = do_REPORT = do_DELETE = do_OPTIONS = _answer  # noqa: N815
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -11,9 +11,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.utils import timezone
 
+from providers.base import ProviderError
 from providers.models import CalendarAccount, OAuthConsent
+from providers.oauth import OAuthClient
 from providers.pkce import code_challenge
 from tests.integration.conftest import Api, make_host
+from tests.integration.hostile_servers import Scripted, scripted_server
 from tests.integration.oauth_browser import (
     APP,
     at_provider,
@@ -266,3 +269,16 @@ def test_a_return_to_on_an_allowed_origin_is_where_the_browser_goes_back(
     back = urlsplit(answer.headers["Location"])
     assert (back.scheme.lower(), back.netloc.lower().removesuffix(":443")) == ("https", "app.example")
     assert CalendarAccount.objects.filter(id=parse_qs(back.query)["calendarId"][0], host_id=host).exists()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_token_endpoint_that_redirects_is_not_followed_with_the_client_secret(status: int) -> None:
+    # given a token endpoint that redirects, and a server it redirects to that would hand out tokens
+    tokens = b'{"access_token": "a", "refresh_token": "r", "expires_in": 3600}'
+    elsewhere = Scripted(200, {"Content-Type": "application/json"}, tokens)
+    with scripted_server(elsewhere) as other, scripted_server(Scripted(status, {"Location": f"{other}token"})) as ours:
+        client = OAuthClient("google", "id", "the-client-secret", f"{ours}auth", f"{ours}token", ("calendar",))
+        # when the client refreshes a token there, then the redirect is an error, and not followed
+        with pytest.raises(ProviderError):
+            client.refresh("refresh-token")
+    assert elsewhere.seen == []
