@@ -82,11 +82,7 @@ def pending(state: str | None, browser: str | None) -> OAuthConsent:
     nonce = _claims(state).get("c")
     if not _shaped(nonce):  # signed by us, so never in practice: still, only a nonce's shape is looked up
         raise InvalidValue.single("state", "was not issued by this server")
-    consent: OAuthConsent | None = OAuthConsent.objects.filter(pk=nonce).first()
-    if consent is None:
-        raise InvalidValue.single("state", "has been used already (or has expired): start connecting again")
-    if consent.expires_at <= timezone.now():
-        raise InvalidValue.single("state", "has expired: start connecting again")
+    consent = _open(nonce, "state", "has been used already (or has expired): start connecting again")
     if not _shaped(browser) or not consent.browser or not hmac.compare_digest(consent.browser, _fingerprint(browser)):
         raise InvalidValue.single("state", "belongs to a consent opened in another browser")
     return consent
@@ -105,11 +101,16 @@ def live(nonce: str | None) -> OAuthConsent:
         raise InvalidValue.single("consent", "is required")
     if not _shaped(nonce):  # no link of ours looks like this: not worth a query
         raise InvalidValue.single("consent", "is unknown or was used already: start connecting again")
+    return _open(nonce, "consent", "is unknown or was used already: start connecting again")
+
+
+def _open(nonce: str, field: str, gone: str) -> OAuthConsent:
+    """The unexpired consent `nonce` names; InvalidValue naming `field` (`gone` when there is none)."""
     consent: OAuthConsent | None = OAuthConsent.objects.filter(pk=nonce).first()
     if consent is None:
-        raise InvalidValue.single("consent", "is unknown or was used already: start connecting again")
+        raise InvalidValue.single(field, gone)
     if consent.expires_at <= timezone.now():
-        raise InvalidValue.single("consent", "has expired: start connecting again")
+        raise InvalidValue.single(field, "has expired: start connecting again")
     return consent
 
 
