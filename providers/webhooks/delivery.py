@@ -24,6 +24,7 @@ from booking.public_events import envelope
 from providers import addresses
 from providers.base import Rejected, Unavailable
 from providers.models import SideEffect
+from providers.text import storable
 from providers.webhooks import signing
 from providers.webhooks.answers import failure
 from providers.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -133,7 +134,7 @@ class _Attempt:
             event_type=self.message["type"],
             attempt=self.attempt,
             status_code=status,
-            error=error[:2000],
+            error=storable(error),  # the receiver's answer, or an error quoting it
             duration_ms=int((time.monotonic() - self.started) * 1000),
             at=self.at,
         )

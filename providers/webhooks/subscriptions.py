@@ -11,6 +11,7 @@ from booking.bootstrap import get_app
 from booking.domain.errors import InvalidValue, NotFound
 from providers import secrets
 from providers.addresses import url_problem
+from providers.text import storable
 from providers.webhooks.models import WebhookSubscription
 
 EVENTS = ("booking.created", "booking.rescheduled", "booking.cancelled")
@@ -50,7 +51,7 @@ def unsubscribe(organisation_id: UUID, subscription_id: UUID) -> None:
 
 def deactivate(subscription_id: UUID | str, reason: str) -> None:
     WebhookSubscription.objects.filter(id=subscription_id, deactivated_at__isnull=True).update(
-        deactivated_at=timezone.now(), deactivation_reason=reason[:200]
+        deactivated_at=timezone.now(), deactivation_reason=storable(reason, 200)
     )
 
 

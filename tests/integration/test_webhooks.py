@@ -65,6 +65,7 @@ class Receiver:
     """An HTTP server on a free loopback port that logs every request and answers as told."""
 
     answer: Answer = field(default=lambda _: (200, {}))
+    body: bytes = b"ok"  # the body of every answer
     received: list[Received] = field(default_factory=list)
     port: int = field(default_factory=free_port)
 
@@ -86,10 +87,10 @@ class Receiver:
                 got.answered = status
                 receiver.received.append(got)
                 self.send_response(status)
-                for name, value in {"Content-Length": "2", **headers}.items():
+                for name, value in {"Content-Length": str(len(receiver.body)), **headers}.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(receiver.body)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -347,6 +348,26 @@ def test_every_non_2xx_answer_is_retried_and_logged_until_delivered(
     logged = WebhookDelivery.objects.order_by("attempt")
     assert [(d.attempt, d.status_code) for d in logged] == [(1, 503), (2, 500), (3, 404), (4, 401), (5, 302), (6, 200)]
     assert logged[0].error.startswith("HTTP 503")
+
+
+def test_an_answer_with_nul_and_control_characters_is_logged_cleaned_and_retried_by_the_policy(
+    api: Api, app: Slotwise, receiver: Receiver
+) -> None:
+    # PostgreSQL refuses NUL in text: the log line failed to write, and the delivery died as an
+    # unexpected error after 3 attempts, its status lost, instead of being retried for the day
+    receiver.answer = in_turn(500, 500, 500, 500)
+    receiver.body = b"a\x00b\x01\x1b[2J\r\n\tc\x7f\xff"
+    subscribe(api, receiver.url())
+    book(api, app)
+    (row,) = record(app)
+    for attempt in range(1, 5):  # past the attempts an unexpected error is allowed
+        assert run(row) == "retry scheduled"
+        assert (state(row).state, state(row).attempts) == (SideEffect.PENDING, attempt)
+        assert "500 from the receiver" in state(row).last_error
+    assert run(row) == "delivered (200)"
+    logged = WebhookDelivery.objects.order_by("attempt")
+    assert [(d.attempt, d.status_code) for d in logged] == [(1, 500), (2, 500), (3, 500), (4, 500), (5, 200)]
+    assert {d.error for d in logged[:4]} == {"HTTP 500: a\ufffdb\ufffd\ufffd[2J\ufffd\n\tc\ufffd\ufffd"}
 
 
 def test_retry_after_is_honoured_and_capped(api: Api, app: Slotwise, receiver: Receiver, settings: Any) -> None:
