@@ -35,6 +35,7 @@ from booking.domain.booking import Booking
 from projections.envelope import Envelope
 from providers.base import ProviderError
 from providers.models import SideEffect
+from providers.text import storable
 
 log = logging.getLogger("slotwise.side_effects")
 
@@ -157,7 +158,7 @@ def _failed(effect: SideEffect, policy: RetryPolicy, note: str, retryable: bool,
 
 
 def finish(effect: SideEffect, state: str, note: str, attempts: int | None = None) -> None:
-    changes: dict[str, Any] = {"state": state, "done_at": timezone.now(), "last_error": note[:2000]}
+    changes: dict[str, Any] = {"state": state, "done_at": timezone.now(), "last_error": storable(note)}
     if attempts is not None:
         changes["attempts"] = attempts
     SideEffect.objects.filter(id=effect.id, state=SideEffect.PENDING).update(claimed_until=None, **changes)
@@ -169,7 +170,7 @@ def _reschedule(effect: SideEffect, seconds: float, counted: bool, error: str) -
         not_before=timezone.now() + timedelta(seconds=seconds),
         claimed_until=None,
         enqueued_at=None,
-        last_error=error[:2000],
+        last_error=storable(error),
     )
 
 

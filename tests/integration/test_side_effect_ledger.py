@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from providers.base import Rejected, Unavailable
-from providers.effects import Deferred, RetryPolicy, claim, perform, prune
+from providers.effects import Deferred, RetryPolicy, Suppressed, claim, perform, prune
 from providers.models import SideEffect
 
 POLICY = RetryPolicy(base=1.0, cap=8.0, max_attempts=3)
@@ -69,6 +69,29 @@ def test_a_deferral_waits_without_spending_an_attempt(transactional_db: None) ->
     assert perform(row.id, POLICY, _failing(Deferred("budget spent", 5))).startswith("deferred")
     row.refresh_from_db()
     assert row.attempts == 0 and row.state == SideEffect.PENDING and row.not_before > timezone.now()
+
+
+FOREIGN = "quoted: a\x00b\x1b[0m\r\n\t\ud800 end"  # NUL, controls, a lone surrogate (a JSON "\\ud800")
+CLEANED = "quoted: a\ufffdb\ufffd[0m\ufffd\n\t\ufffd end"
+
+
+def test_an_error_quoting_foreign_text_is_stored_cleaned_and_the_policy_still_decides(transactional_db: None) -> None:
+    # unclean, the write of last_error itself raised: the row stayed claimed, to be sent again
+    # once its lease ran out, and again, never counted and never dead-lettered
+    row = _row()
+    assert perform(row.id, POLICY, _failing(ValueError(FOREIGN + "x" * 5000))) == "retry scheduled"
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.claimed_until) == (SideEffect.PENDING, 1, None)
+    assert row.last_error.startswith("ValueError: " + CLEANED) and len(row.last_error) == 2000
+    dead = _row(attempts=2)
+    assert perform(dead.id, POLICY, _failing(ValueError(FOREIGN))) == "failed"
+    assert SideEffect.objects.get(id=dead.id).last_error == "ValueError: " + CLEANED
+    waiting = _row()
+    assert perform(waiting.id, POLICY, _failing(Deferred(FOREIGN, 5))).startswith("deferred")
+    assert SideEffect.objects.get(id=waiting.id).last_error == CLEANED
+    held = _row()
+    assert perform(held.id, POLICY, _failing(Suppressed(FOREIGN))) == "suppressed"
+    assert SideEffect.objects.get(id=held.id).last_error == CLEANED
 
 
 def test_success_finishes_the_row_once(transactional_db: None) -> None:
