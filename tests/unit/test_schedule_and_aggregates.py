@@ -15,7 +15,7 @@ from booking.domain.errors import BookingCancelled, IdempotencyKeyReused, Invali
 from booking.domain.event_type import EventTypeRegistry, validate_settings
 from booking.domain.idempotency import IdempotencyRecord
 from booking.domain.schedule import Schedule, WorkingHours
-from booking.domain.timezones import zone
+from booking.domain.timezones import known_zones, zone
 
 
 def test_schedule_collects_every_error_with_its_field() -> None:
@@ -57,6 +57,16 @@ def test_unknown_zones_are_refused() -> None:
     assert zone("Asia/Kolkata").key == "Asia/Kolkata"
     with pytest.raises(InvalidValue):
         zone("../../etc/passwd")
+
+
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory", "posix/Europe/Berlin", "right/UTC"])
+def test_names_in_the_tz_directory_that_are_no_iana_zone_are_refused(name: str) -> None:
+    # `localtime` is whatever the server's /etc/localtime says; `Factory` is no place; posix/ and right/
+    # are copies (right/ with leap seconds) some systems ship: none may mean anything to a client
+    assert name not in known_zones()  # nor in the OpenAPI TimeZone enum, which is built from this list
+    with pytest.raises(InvalidValue) as caught:
+        zone(name)
+    assert caught.value.field == "timeZone"
 
 
 def test_a_cancelled_booking_cannot_change_again() -> None:
