@@ -17,6 +17,7 @@ from booking.graphql.errors import refusal
 from booking.graphql.limits import first_in_range
 from booking.graphql.lookahead import asks_for
 from booking.graphql.read_waits import caught_up
+from booking.graphql.scalars import Position
 from booking.inputs import MAX_SEARCH, cursor_of, date_range, search_text, uuid_of
 from booking.slots import offered_by_date, slot_query
 from projections import reads
@@ -25,8 +26,8 @@ from projections.selectors import encode_cursor
 MAX_PAGE = 100
 
 
-def _min_position() -> graphene.BigInt:
-    return graphene.BigInt(
+def _min_position() -> Position:
+    return Position(
         description="Wait (up to 2 s per request) until the views have applied this position (from a write)"
     )
 

@@ -143,12 +143,12 @@ def test_rest_min_position_takes_ascii_digits_only(api: Api, public: Api, raw: s
 @pytest.mark.parametrize(
     ("argument", "variables", "code"),
     [
-        ("-1", None, "validation_error"),
-        ("1000000000000000000000000000000", None, "validation_error"),
-        ("$p", {"p": "1e30"}, "validation_error"),
+        ("-1", None, "graphql_validation_failed"),  # inline: the document does not validate
+        ("1000000000000000000000000000000", None, "graphql_validation_failed"),
+        ("$p", {"p": "1e30"}, "validation_error"),  # a variable: refused naming minPosition, as REST's
         ("$p", {"p": 10**19}, "validation_error"),
-        ("$p", {"p": "²"}, "invalid_variables"),
-        ("$p", {"p": [1]}, "invalid_variables"),
+        ("$p", {"p": "²"}, "validation_error"),
+        ("$p", {"p": [1]}, "validation_error"),
     ],
 )
 def test_graphql_min_position_out_of_range_is_refused_not_a_500(

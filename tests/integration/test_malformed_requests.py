@@ -1074,7 +1074,25 @@ GQL_QUERY_CASES = [
     GqlQueryCase("agenda minPosition negative", "agenda", {"minPosition": -1}, field="minPosition"),
     GqlQueryCase("agenda minPosition of 19 digits", "agenda", {"minPosition": 10**18}, field="minPosition"),
     GqlQueryCase("agenda minPosition beyond 64 bits", "agenda", {"minPosition": 2**70}, field="minPosition"),
+    *(
+        GqlQueryCase(f"agenda minPosition {name}", "agenda", {"minPosition": value}, field="minPosition")
+        for name, value in (
+            ("in Arabic-Indic digits", "\u0661\u0662"),
+            ("in full-width digits", "\uff11"),
+            ("superscript", "\u00b2"),
+            ("true", True),
+            ("a fraction", 1.5),
+            ("a whole float", 12.0),
+            ("with an underscore", "1_000"),
+            ("with spaces", " 12 "),
+            ("in exponent notation", "1e3"),
+            ("as negative text", "-1"),
+            ("of 19 digits as text", "1" * 19),
+            ("a list", [1]),
+        )
+    ),
     GqlQueryCase("agendaStats from in year 3000", "agendaStats", {"from": "3000-01-01"}, field="from"),
+    GqlQueryCase("agendaStats minPosition true", "agendaStats", {"minPosition": True}, field="minPosition"),
     GqlQueryCase("agendaStats minPosition negative", "agendaStats", {"minPosition": -5}, field="minPosition"),
     GqlQueryCase("slots start not a date", "slots", slots_of(start="06/01/2026"), field="start"),
     GqlQueryCase("slots end in year 9999", "slots", slots_of(end="9999-12-31"), field="end"),
@@ -1084,11 +1102,18 @@ GQL_QUERY_CASES = [
     GqlQueryCase("slots zone with NUL", "slots", slots_of(timeZone="UTC\x00"), field="timeZone"),
     GqlQueryCase("slots zone of the server", "slots", slots_of(timeZone="localtime"), field="timeZone"),
     GqlQueryCase("slots minPosition of 19 digits", "slots", {**slots_of(), "minPosition": 10**18}, field="minPosition"),
+    GqlQueryCase(
+        "slots minPosition in Arabic-Indic digits",
+        "slots",
+        {**slots_of(), "minPosition": "\u0661"},
+        field="minPosition",
+    ),
     GqlQueryCase("booking uid in braces", "booking", {"uid": "{{" + UID + "}}"}, field="uid"),
     GqlQueryCase("booking uid as a urn", "booking", {"uid": f"urn:uuid:{UID}"}, field="uid"),
     GqlQueryCase("booking uid without hyphens", "booking", {"uid": UID.replace("-", "")}, field="uid"),
     GqlQueryCase("booking uid in full-width digits", "booking", {"uid": "\uff11" + UID[1:]}, field="uid"),
     GqlQueryCase("booking minPosition negative", "booking", {"uid": UID, "minPosition": -1}, field="minPosition"),
+    GqlQueryCase("booking minPosition a fraction", "booking", {"uid": UID, "minPosition": 0.5}, field="minPosition"),
 ]
 
 
@@ -1112,3 +1137,52 @@ def test_bad_query_argument_is_refused_with_its_code_and_writes_nothing(
 
 def test_the_query_table_reaches_every_read_with_arguments() -> None:
     assert {c.query for c in GQL_QUERY_CASES} == set(QUERIES) and len(GQL_QUERY_CASES) >= 30
+
+
+# minPosition takes REST's rule (booking.inputs.position): a JSON integer, or text of 1 to 18 ASCII
+# digits, from 0 to 10^18 - 1. Anything int() or float() would take besides is refused, unwaited.
+HOSTILE_POSITIONS = ["\u0661\u0662", "\uff11", "\u00b2", True, 1.5, "1_000", " 12 ", "1e3", -1, 10**18, "1" * 19]
+
+
+def _waits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The positions reads wait for from now on (the views are taken to have reached them)."""
+    asked: list[int] = []
+
+    def caught_up(views: tuple[str, ...], position: int, timeout: float | None = None) -> bool:
+        asked.append(position)
+        return True
+
+    monkeypatch.setattr("projections.reads.caught_up", caught_up)
+    return asked
+
+
+@pytest.mark.parametrize("value", HOSTILE_POSITIONS, ids=repr)
+def test_a_min_position_int_would_take_is_refused_as_a_variable_and_as_a_literal_and_nothing_waits(
+    api_key: str, monkeypatch: pytest.MonkeyPatch, value: Any
+) -> None:
+    waits = _waits(monkeypatch)
+    gql = Gql(api_key)
+    # as a variable: a validation error naming minPosition, as REST's 422; nothing runs
+    variable = gql("query($p: BigInt) { agenda(minPosition: $p) { edges { cursor } } }", {"p": value})
+    assert variable.status == 200 and variable.codes == ["validation_error"], variable.body
+    assert variable.errors[0]["extensions"]["field"] == "minPosition" and "data" not in variable.body
+    assert "minPosition" in variable.errors[0]["message"]
+    # inline: the document does not validate, as any argument of the wrong type
+    literal = gql(f"{{ agenda(minPosition: {json.dumps(value, ensure_ascii=False)}) {{ edges {{ cursor }} }} }}")
+    assert literal.status == 200 and literal.codes == ["graphql_validation_failed"], literal.body
+    assert "minPosition" in literal.errors[0]["message"], literal.body
+    assert waits == []
+
+
+def test_a_min_position_as_an_integer_or_ascii_digits_waits_for_that_position(
+    api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = _waits(monkeypatch)
+    gql = Gql(api_key)
+    for value in (12, "13", 0, 10**18 - 1, "000000000000000014"):
+        reply = gql("query($p: BigInt) { agenda(minPosition: $p) { edges { cursor } } }", {"p": value})
+        assert not reply.errors, reply.body
+    for literal in ("15", '"16"'):
+        reply = gql(f"{{ agenda(minPosition: {literal}) {{ edges {{ cursor }} }} }}")
+        assert not reply.errors, reply.body
+    assert waits == [12, 13, 0, 10**18 - 1, 14, 15, 16]

@@ -19,13 +19,14 @@ from booking.domain.errors import DomainError
 from booking.domain.timezones import zone
 from booking.graphql import types as t
 from booking.graphql.errors import typed
+from booking.graphql.scalars import Position
 from booking.throttle import RateLimited
 from projections.models import AgendaEntry
 
 
 class BookingPayload(graphene.ObjectType):
     booking = graphene.Field(t.Booking, description="Null when the mutation was refused")
-    position = graphene.BigInt(description="Event store position of the write; pass as minPosition to read it")
+    position = Position(description="Event store position of the write; pass as minPosition to read it")
     errors = graphene.List(graphene.NonNull(t.Error), required=True)
 
 
