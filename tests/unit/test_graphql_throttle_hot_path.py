@@ -102,3 +102,15 @@ def test_nothing_is_looked_into_for_a_document_without_a_limited_field(
     _check(NO_LIMITED_FIELD)
     # then its variables are not coerced, nor its fields collected
     assert coercions == []
+
+
+def test_a_key_holders_aliases_of_one_event_type_look_up_its_owner_once(
+    limits_on_without_a_store: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a key holder's document asking for one event type's slots under three aliases
+    owners: list[Any] = []
+    monkeypatch.setattr(throttle, "_owner", lambda event_type: owners.append(event_type))
+    aliased = f"query S($e: ID!) {{ a: {LOOK} b: {LOOK} c: {LOOK} }}"
+    # when the limits look into it, then the event type's owner is read once
+    _check(aliased, organisation=uuid4())
+    assert len(owners) == 1
