@@ -1,4 +1,6 @@
-"""A booking's token generation, and the cancel tokens derived from it."""
+"""A booking's token generation, the cancel tokens derived from it, and how long one opens its
+booking: one rule (`Booking.token_live`), which the check on a token holder's request and the token
+an answer may carry both follow."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from booking.domain.booking import Booking
 from booking.domain.errors import CancelTokenExpired, NotFound
 
 START = datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
+END = START + timedelta(minutes=30)
 
 
 def _booking() -> Booking:
@@ -24,7 +27,7 @@ def _booking() -> Booking:
         host_id=uuid4(),
         event_type_id=uuid4(),
         start=START,
-        end=START + timedelta(minutes=30),
+        end=END,
         attendee={"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"},
         reserved_dates=["2026-01-06"],
     )
@@ -82,3 +85,18 @@ def test_each_generation_has_its_own_token_and_only_it_matches() -> None:
 @pytest.mark.parametrize("token", ["é" * 32, "", " ", "x" * 10_000, "\u2603"])
 def test_a_token_of_another_shape_is_no_match(token: str) -> None:
     assert cancel_token_matches(uuid4(), 0, token) is False
+
+
+@pytest.mark.parametrize(
+    ("now", "live"), [(START - timedelta(days=1), True), (END - timedelta(microseconds=1), True), (END, False)]
+)
+def test_a_token_is_live_until_the_booking_ends_and_the_check_agrees(now: datetime, live: bool) -> None:
+    # given a booking ending at END
+    booking = _booking()
+    # then its token is live before END only, and the token holder's check refuses exactly then
+    assert booking.token_live(now) is live
+    if live:
+        booking.ensure_token_live(now)
+    else:
+        with pytest.raises(CancelTokenExpired):
+            booking.ensure_token_live(now)
