@@ -23,13 +23,13 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult
 
 import niquests
 from django.conf import settings
 from niquests.packages.urllib3.contrib.resolver import BaseResolver, ProtocolResolver
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+from providers.urls import Address, literal_address, split
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
 LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a network's own translator
@@ -53,20 +53,6 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def split(url: str) -> SplitResult | None:
-    """`url`'s parts, or None where Python's own parse fails or guesses: unbalanced brackets, or
-    brackets around anything but an IPv6 address (an IPvFuture `[v1.x]` would be looked up as a
-    name). The port is not read here (see `_bad_port`)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "Invalid IPv6 URL": a bracket without its pair
-        return None
-    bracketed = "[" in parts.netloc
-    if bracketed and not isinstance(literal_address(parts.hostname or ""), ipaddress.IPv6Address):
-        return None
-    return parts
-
-
 def public(ip: Address) -> bool:
     """True when `ip` is globally reachable; an address carrying an IPv4 address is judged by it too."""
     if isinstance(ip, ipaddress.IPv4Address):
@@ -79,19 +65,6 @@ def public(ip: Address) -> bool:
         return False
     tunnelled = [v4 for v4 in (ip.sixtofour, *(ip.teredo or ())) if v4 is not None]
     return _plainly_public(ip) and all(_plainly_public(v4) for v4 in tunnelled)
-
-
-def literal_address(host: str) -> Address | None:
-    """The address `host` spells, in any form the OS resolver reads as an address; None for a name."""
-    bare = host.split("%", 1)[0].removesuffix(".")  # a zone (fe80::1%eth0) names an interface
-    try:
-        return ipaddress.ip_address(bare)
-    except ValueError:
-        pass
-    try:  # inet_aton is what getaddrinfo uses: 127.1, 2130706433, 0x7f000001, 0177.0.0.1
-        return ipaddress.IPv4Address(socket.inet_aton(bare))
-    except (OSError, UnicodeError, ValueError):
-        return None
 
 
 class AddressRefused(OSError):

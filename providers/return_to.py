@@ -14,7 +14,7 @@ import re
 from django.conf import settings
 
 from booking.domain.errors import InvalidValue
-from providers.addresses import split
+from providers.urls import split
 
 Origin = tuple[str, str, int]
 
