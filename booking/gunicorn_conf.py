@@ -11,6 +11,9 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+# threads share one application per worker (one aggregate cache, one store pool)
+worker_class = "gthread"
+
 
 def post_worker_init(worker: Any) -> None:
     gc.collect()

@@ -32,7 +32,7 @@ def fresh_database(pg_url: str, name: str, env: dict[str, str]) -> str:
 def served(port: int, env: dict[str, str], workers: str = "2", threads: str = "8") -> Iterator[str]:
     """The API under gunicorn as production runs it; yields its base URL once it is ready."""
     command = [str(BIN / "gunicorn"), "booking.wsgi", "-c", "booking/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}"]
-    options = ["--workers", workers, "--threads", threads, "--worker-class", "gthread", "--log-level", "warning"]
+    options = ["--workers", workers, "--threads", threads, "--log-level", "warning"]
     server = subprocess.Popen([*command, *options], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -52,8 +52,6 @@ class Command(BaseCommand):
                 options["workers"],
                 "--threads",
                 options["threads"],
-                "--worker-class",
-                "gthread",
                 "--log-level",
                 "warning",
             ],
