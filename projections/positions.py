@@ -16,11 +16,13 @@ def current(name: str) -> int:
     return int(row.position)
 
 
-def advance(name: str, expected: int, position: int, last_event_at: datetime) -> None:
-    """Compare-and-set: call inside the transaction that applied the events up to `position`."""
-    moved = ProjectionPosition.objects.filter(name=name, position=expected).update(
-        position=position, last_event_at=last_event_at
-    )
+def advance(name: str, expected: int, position: int, last_event_at: datetime | None) -> None:
+    """Compare-and-set: call inside the transaction that applied the events up to `position`
+    (`last_event_at`: when the last of them happened; None when none of them was applied)."""
+    changes: dict[str, object] = {"position": position}
+    if last_event_at is not None:
+        changes["last_event_at"] = last_event_at
+    moved = ProjectionPosition.objects.filter(name=name, position=expected).update(**changes)
     if moved != 1:
         raise PositionMoved(name)
 

@@ -15,6 +15,7 @@ from projections import positions
 from projections.applier import TRANSIENT, Applier
 from projections.sources import LogSource
 from projections.views.base import View
+from projections.wakeup import Wakeup
 
 log = logging.getLogger("slotwise.projector")
 
@@ -69,13 +70,25 @@ class Projector:
             if not moved and positions.current(self.key) >= self.source.head():
                 return total
 
-    def run_forever(self, stop: threading.Event, idle: float = 0.02) -> None:
+    def run_forever(self, stop: threading.Event, wakeup: Wakeup | None = None) -> None:
+        follow([self], stop, wakeup)
+
+
+def follow(projectors: list[Projector], stop: threading.Event, wakeup: Wakeup | None = None) -> None:
+    """Keeps several views up to date from one process and one thread, until `stop` is set:
+    each is stepped in turn until none moves, then the thread sleeps until the next append."""
+    if not projectors:
+        return
+    wakeup = wakeup or Wakeup(projectors[0].source.app.recorder)
+    with wakeup:
         while not stop.is_set():
-            try:
-                moved = self.step()
-            except TRANSIENT as error:  # the store is away: wait for it, lose nothing
-                log.warning("store unavailable; retrying", extra={"view": self.key, "error": repr(error)})
-                stop.wait(1.0)
-                continue
+            wakeup.listen()
+            moved = 0
+            for projector in projectors:
+                try:
+                    moved += projector.step()
+                except TRANSIENT as error:  # the store is away: wait for it, lose nothing
+                    log.warning("store unavailable; retrying", extra={"view": projector.key, "error": repr(error)})
+                    stop.wait(1.0)
             if not moved:
-                stop.wait(idle)
+                wakeup.wait(stop)

@@ -28,6 +28,7 @@ from booking.domain.idempotency import IdempotencyRecord
 from booking.domain.organisation import Organisation
 from booking.public_events import envelope
 from projections import positions
+from projections.wakeup import Wakeup
 
 log = logging.getLogger("slotwise.relay")
 RELAY = "kafka-relay"
@@ -114,17 +115,19 @@ class Relay:
             self.hosts.popitem(last=False)
         return UUID(str(host_id))
 
-    def run_forever(self, stop: threading.Event, idle: float = 0.02) -> None:
+    def run_forever(self, stop: threading.Event, wakeup: Wakeup | None = None) -> None:
         failures = 0
-        while not stop.is_set():
-            try:
-                moved = self.step()
-            except (KafkaError, positions.PositionMoved) as error:
-                failures += 1
-                delay = min(0.5 * 2**failures, 30)
-                log.warning("relay could not publish; retrying", extra={"error": repr(error), "retryIn": delay})
-                stop.wait(delay)
-                continue
-            failures = 0
-            if not moved:
-                stop.wait(idle)
+        with wakeup or Wakeup(self.app.recorder) as waiting:
+            while not stop.is_set():
+                waiting.listen()
+                try:
+                    moved = self.step()
+                except (KafkaError, positions.PositionMoved) as error:
+                    failures += 1
+                    delay = min(0.5 * 2**failures, 30)
+                    log.warning("relay could not publish; retrying", extra={"error": repr(error), "retryIn": delay})
+                    stop.wait(delay)
+                    continue
+                failures = 0
+                if not moved:
+                    waiting.wait(stop)

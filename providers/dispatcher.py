@@ -25,6 +25,7 @@ from django.utils import timezone
 from projections import positions
 from projections.envelope import Envelope
 from projections.sources import LogSource
+from projections.wakeup import Wakeup
 from providers.models import SideEffect
 from providers.registry import HANDLERS
 
@@ -39,35 +40,42 @@ class Dispatcher:
     batch_size: int = 500
 
     def step(self) -> int:
-        """Records the side effects of one batch of events; returns how many events it read."""
+        """Records the side effects of one batch of events; returns how many log positions it moved past."""
         start = positions.current(NAME)
-        batch = self.source.read(after=start, limit=self.batch_size, types=EVENTS)
-        if batch:
+        # Everything up to the head is committed (the store's insert lock makes commit order id
+        # order), so a page that does not fill up has seen all there is: the position moves to
+        # the head, past the events no handler wants, and shows the dispatcher caught up.
+        head = self.source.head()
+        moved = 0
+        if head > start:
+            batch = self.source.read(after=start, limit=self.batch_size, types=EVENTS, stop=head)
+            end = batch[-1].position if len(batch) == self.batch_size else head
             with transaction.atomic():
                 if positions.lock(NAME) != start:
                     return 0
                 cache: dict[str, Any] = {}  # handlers' lookups, shared across this batch
-                for event in batch:
-                    self._record(event, cache)
-                positions.advance(NAME, start, batch[-1].position, batch[-1].occurred_at)
+                rows = [row for event in batch for row in self._rows(event, cache)]
+                # one insert for the batch; a row recorded before (a replayed batch) stays as it is
+                SideEffect.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+                positions.advance(NAME, start, end, batch[-1].occurred_at if batch else None)
+            moved = end - start
         self.publish()
-        return len(batch)
+        return moved
 
-    def _record(self, event: Envelope, cache: dict[str, Any]) -> None:
-        for handler in HANDLERS.values():
-            if event.type not in handler.events:
-                continue
-            for target in handler.targets(event, cache):
-                SideEffect.objects.get_or_create(
-                    key=f"{event.event_id}/{handler.name}/{target}",
-                    defaults={
-                        "handler": handler.name,
-                        "target": target,
-                        "event_id": event.event_id,
-                        "aggregate_id": event.aggregate_id,
-                        "position": event.position,
-                    },
-                )
+    def _rows(self, event: Envelope, cache: dict[str, Any]) -> list[SideEffect]:
+        return [
+            SideEffect(
+                key=f"{event.event_id}/{handler.name}/{target}",
+                handler=handler.name,
+                target=target,
+                event_id=event.event_id,
+                aggregate_id=event.aggregate_id,
+                position=event.position,
+            )
+            for handler in HANDLERS.values()
+            if event.type in handler.events
+            for target in handler.targets(event, cache)
+        ]
 
     def publish(self, limit: int = 1000) -> int:
         """Sends pending side effects that are due and were never sent, or sent too long ago."""
@@ -84,16 +92,21 @@ class Dispatcher:
         )
         for effect in due:
             app.send_task(HANDLERS[effect.handler].task, args=[effect.id])
-            SideEffect.objects.filter(id=effect.id).update(enqueued_at=timezone.now())
+        if due:  # one write for the batch: a row sent but not marked is only sent again (harmless)
+            SideEffect.objects.filter(id__in=[effect.id for effect in due]).update(enqueued_at=timezone.now())
         return len(due)
 
-    def run_forever(self, stop: threading.Event, idle: float = 0.05) -> None:
-        while not stop.is_set():
-            try:
-                moved = self.step()
-            except Exception:  # the store or broker is away: wait for it, lose nothing
-                log.exception("dispatch failed; retrying")
-                stop.wait(1.0)
-                continue
-            if not moved:
-                stop.wait(idle)
+    def run_forever(self, stop: threading.Event, wakeup: Wakeup | None = None) -> None:
+        """Follows the log until `stop` is set, sleeping until the next append when caught up
+        (and at most `wakeup.fallback` seconds, so retries fall due on time)."""
+        with wakeup or Wakeup(self.source.app.recorder, fallback=1.0) as waiting:
+            while not stop.is_set():
+                waiting.listen()
+                try:
+                    moved = self.step()
+                except Exception:  # the store or broker is away: wait for it, lose nothing
+                    log.exception("dispatch failed; retrying")
+                    stop.wait(1.0)
+                    continue
+                if not moved:
+                    waiting.wait(stop)

@@ -113,7 +113,7 @@ def test_replay_while_bookings_arrive_swaps_in_a_complete_view_without_read_erro
             reads[0] += 1
 
     live = Projector(VIEWS["agenda"], LogSource(app), batch_size=20)
-    threads = [in_thread(write), in_thread(read), in_thread(lambda: live.run_forever(stop, idle=0.01))]
+    threads = [in_thread(write), in_thread(read), in_thread(lambda: live.run_forever(stop))]
     for t in threads:
         t.start()
     try:
