@@ -5,6 +5,7 @@ Django-free, so the application and its tests can build a store from a URL alone
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,11 @@ from psycopg.sql import SQL, Identifier
 
 
 def postgres_env(*, dbname: str, host: str, port: str, user: str, password: str, create_table: bool) -> dict[str, str]:
-    """Store settings for PostgreSQL; the insert-order table lock stays on (no DB functions)."""
+    """Store settings for PostgreSQL; the insert-order table lock stays on (no DB functions).
+
+    The pool opens connections as threads need them, up to SLOTWISE_STORE_POOL_MAX (3);
+    a thread waits for one for at most POSTGRES_CONNECT_TIMEOUT seconds."""
+    pool_max = int(os.environ.get("SLOTWISE_STORE_POOL_MAX", "3"))
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -27,8 +32,9 @@ def postgres_env(*, dbname: str, host: str, port: str, user: str, password: str,
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "4",
-        "POSTGRES_MAX_OVERFLOW": "8",
+        "POSTGRES_POOL_SIZE": "0",
+        "POSTGRES_MAX_OVERFLOW": str(max(pool_max, 1)),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
         "CREATE_TABLE": "y" if create_table else "n",
     }
 

@@ -41,6 +41,18 @@ def limits_off_in_started_processes() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On PostgreSQL this process runs many threads at once (writers, readers, projectors,
+    schedulers), each holding a connection of Django's pool while it lives; the pool is as big
+    as they need here. The servers and workers a test starts keep the production pool size."""
+    from django.conf import settings
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict):
+        pool["max_size"] = 64
+
+
 @pytest.fixture(autouse=True)
 def limits_off(settings: Any) -> None:
     settings.SLOTWISE_PUBLIC_RATE_LIMITS = False
