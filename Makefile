@@ -12,7 +12,7 @@ DEV_LOCK := tests/requirements-dev.lock
 PIP_COMPILE := $(VENV)/bin/pip-compile -q --strip-extras --no-emit-find-links --no-emit-index-url
 export DJANGO_SETTINGS_MODULE := booking.settings
 
-.PHONY: install lock run test test-unit test-sqlite test-postgres lint code-scan secret-scan audit bench clean
+.PHONY: install lock run test test-unit test-sqlite test-postgres test-load-smoke lint code-scan secret-scan audit bench load load-compare load-idle clean
 
 install: $(VENV)/.installed
 
@@ -38,7 +38,7 @@ run: install
 	SLOTWISE_GRAPHQL_INTROSPECTION=$${SLOTWISE_GRAPHQL_INTROSPECTION:-1} \
 		exec $(PY) manage.py serve --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
-test: install test-unit test-sqlite test-postgres
+test: install test-unit test-sqlite test-postgres test-load-smoke
 
 test-unit: install
 	SLOTWISE_VAR_DIR=var/test-unit $(PY) -m pytest tests/unit -q
@@ -50,6 +50,11 @@ test-sqlite: install
 
 test-postgres: install
 	DATABASE_URL=$(PG_URL)/slotwise_ci $(PY) -m pytest tests/integration -q --create-db
+
+# The load suite's tripwire: the whole production-like stack under a small spike for a minute,
+# loose thresholds, every correctness check (tests/load/run.py). Not a benchmark: `make load` is.
+test-load-smoke: install
+	$(PY) tests/load/run.py --smoke --pg-url $(PG_URL)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -81,6 +86,23 @@ bench: install
 	$(PY) tests/bench/read_side.py --pg-url $(PG_URL)
 	$(PY) tests/bench/graphql_vs_rest.py --pg-url $(PG_URL)
 	$(PY) tests/bench/provider_sync.py --pg-url $(PG_URL)
+
+# The load suite (docs/benchmarks.md): the production-like stack (PostgreSQL, Redis broker and
+# state, gunicorn, projectors, dispatcher, Celery worker and beat) under the spike shape of
+# tests/load/spike.js; writes var/load/<stamp>/summary.json and report.html. load-compare then
+# runs the same shape against the plain CRUD yardstick and prints the ratios; load-idle measures
+# the idle stacks (embedded and production-like): CPU share and memory per process.
+RATE ?= 10
+HOLD ?= 45s
+load: install
+	$(PY) tests/load/run.py --rate $(RATE) --hold $(HOLD) --pg-url $(PG_URL)
+
+load-compare: install
+	$(PY) tests/load/run.py --rate $(RATE) --hold $(HOLD) --pg-url $(PG_URL) --compare
+
+load-idle: install
+	$(PY) tests/load/run.py --idle-only --embedded --idle 60
+	$(PY) tests/load/run.py --idle-only --idle 60 --pg-url $(PG_URL)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
