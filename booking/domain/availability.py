@@ -8,6 +8,7 @@ repeated hour twice, at distinct instants.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -86,6 +87,42 @@ def candidate_starts(schedule: Schedule, tz: ZoneInfo, rules: SlotRules, day: da
             t += rules.interval
 
 
+class _Holds:
+    """Reservations arranged for the one question asked per candidate start: does a meeting at
+    [start, end) conflict with any of them, and how many of one event type start on a day.
+
+    A meeting conflicts with a reservation when it overlaps the reservation's blocked time, or
+    when its own blocked time overlaps the reservation's meeting (Reservation.conflicts_with).
+    Each of the two kinds of interval is kept sorted by start with the running maximum of
+    their ends, so "does any interval overlap [a, b)" is one bisection: among those starting
+    before b, the latest end must lie after a. A month of candidates against a month of
+    bookings costs O((n + m) log n), not O(n * m)."""
+
+    def __init__(self, reservations: Iterable[Reservation]) -> None:
+        held = list(reservations)
+        self.blocked = _Intervals((r.blocked_start, r.blocked_end) for r in held)
+        self.meetings = _Intervals((r.start, r.end) for r in held)
+        self.per_day: dict[tuple[UUID, date], int] = {}
+        for r in held:
+            self.per_day[(r.event_type_id, r.start_date)] = self.per_day.get((r.event_type_id, r.start_date), 0) + 1
+
+    def conflict(self, start: datetime, end: datetime, blocked_start: datetime, blocked_end: datetime) -> bool:
+        return self.blocked.overlaps(start, end) or self.meetings.overlaps(blocked_start, blocked_end)
+
+
+class _Intervals:
+    def __init__(self, intervals: Iterable[tuple[datetime, datetime]]) -> None:
+        ordered = sorted(intervals)
+        self.starts = [start for start, _ in ordered]
+        self.latest_end: list[datetime] = []
+        for _, end in ordered:
+            self.latest_end.append(max(end, self.latest_end[-1]) if self.latest_end else end)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        before = bisect_left(self.starts, end)  # the intervals that start before `end`
+        return before > 0 and self.latest_end[before - 1] > start
+
+
 @dataclass(frozen=True)
 class Availability:
     """What one event type can offer at instant `now`, given its host's reservations."""
@@ -105,25 +142,27 @@ class Availability:
         local_day = start.astimezone(self.tz).date()
         if start not in set(candidate_starts(self.schedule, self.tz, self.rules, local_day)):
             return OutsideAvailability("start is not one of the event type's offered starts", "start")
-        return self._rule_refusal(start, local_day, ignoring)
+        return self._rule_refusal(start, local_day, self._holds(ignoring))
 
-    def _rule_refusal(self, start: datetime, local_day: date, ignoring: UUID | None) -> BookingRefused | None:
+    def _holds(self, ignoring: UUID | None) -> _Holds:
+        return _Holds(r for r in self.reservations if r.booking_uid != ignoring)
+
+    def _rule_refusal(self, start: datetime, local_day: date, holds: _Holds) -> BookingRefused | None:
         """The rules beyond the grid, for a start already known to be on it."""
-        if start < self.now + self.rules.minimum_notice:
+        rules = self.rules
+        if start < self.now + rules.minimum_notice:
             return TooShortNotice("start is sooner than the event type's minimum notice", "start")
-        last_day = self.now.astimezone(self.tz).date() + timedelta(days=self.rules.booking_window_days)
+        last_day = self.now.astimezone(self.tz).date() + timedelta(days=rules.booking_window_days)
         if local_day > last_day:
             return BeyondBookingWindow("start is beyond the event type's booking window", "start")
-        wanted = Reservation.for_booking(ignoring or _NO_BOOKING, self.rules, start, self.tz)
-        others = [r for r in self.reservations if r.booking_uid != ignoring]
-        if any(wanted.conflicts_with(r) for r in others):
+        end = start + rules.length
+        if holds.conflict(start, end, start - rules.buffer_before, end + rules.buffer_after):
             return SlotUnavailable("the slot is taken or overlaps another booking or its buffer", "start")
-        if self.rules.max_per_day is not None:
-            same_day = sum(
-                1 for r in others if r.event_type_id == self.rules.event_type_id and r.start_date == local_day
-            )
-            if same_day >= self.rules.max_per_day:
-                return DailyLimitReached("the event type's bookings for that day are full", "start")
+        if (
+            rules.max_per_day is not None
+            and holds.per_day.get((rules.event_type_id, local_day), 0) >= rules.max_per_day
+        ):
+            return DailyLimitReached("the event type's bookings for that day are full", "start")
         return None
 
     def check(self, start: datetime, ignoring: UUID | None = None) -> None:
@@ -133,11 +172,12 @@ class Availability:
 
     def offered(self, days: Iterable[date]) -> list[datetime]:
         """Every bookable start on the given host-local days, in time order."""
+        holds = self._holds(None)
         return [
             start
             for day in days
             for start in candidate_starts(self.schedule, self.tz, self.rules, day)
-            if self._rule_refusal(start, day, None) is None
+            if self._rule_refusal(start, day, holds) is None
         ]
 
 

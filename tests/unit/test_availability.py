@@ -7,8 +7,10 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from booking.domain.availability import Availability, Reservation, SlotRules, candidate_starts
+from booking.domain.availability import Availability, Reservation, SlotRules, _Holds, candidate_starts
 from booking.domain.errors import (
     BeyondBookingWindow,
     DailyLimitReached,
@@ -143,3 +145,38 @@ def test_a_hold_spanning_midnight_sits_on_both_days() -> None:
     )
     assert late.local_dates(BERLIN) == [TUESDAY, TUESDAY + timedelta(days=1)]
     assert held(at(9)).local_dates(BERLIN) == [TUESDAY]
+
+
+# The offered grid of a month asks "does this start conflict with any hold" thousands of times;
+# the holds are indexed for it. The index must answer exactly what the pairwise rule answers.
+minutes = st.integers(min_value=0, max_value=95).map(lambda quarter: 15 * quarter)  # edges meet often
+lengths = st.sampled_from([0, 5, 15, 30, 45, 60, 120, 600])
+
+
+@st.composite
+def holds_and_rules(draw: st.DrawFn) -> tuple[SlotRules, list[Reservation], datetime]:
+    def some_rules() -> SlotRules:
+        return rules(
+            length=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60]))),
+            buffer_before=timedelta(minutes=draw(lengths)),
+            buffer_after=timedelta(minutes=draw(lengths)),
+        )
+
+    day = datetime(2026, 1, 6, tzinfo=UTC)
+    reservations = [
+        Reservation.for_booking(uuid4(), some_rules(), day + timedelta(minutes=draw(minutes)), BERLIN)
+        for _ in range(draw(st.integers(min_value=0, max_value=12)))
+    ]
+    return some_rules(), reservations, day + timedelta(minutes=draw(minutes))
+
+
+@given(holds_and_rules())
+@settings(max_examples=300, deadline=None)
+def test_the_hold_index_finds_a_conflict_exactly_when_some_hold_conflicts(
+    case: tuple[SlotRules, list[Reservation], datetime],
+) -> None:
+    r, reservations, start = case
+    wanted = Reservation.for_booking(uuid4(), r, start, BERLIN)
+    pairwise = any(wanted.conflicts_with(other) for other in reservations)
+    index = _Holds(reservations)
+    assert index.conflict(wanted.start, wanted.end, wanted.blocked_start, wanted.blocked_end) == pairwise
