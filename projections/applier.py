@@ -46,8 +46,19 @@ class Applier:
     def apply(self, batch: list[Envelope]) -> tuple[list[Envelope], Envelope | None]:
         """Applies events in order until one fails; returns those moved past and the failed one.
 
-        Call inside a transaction; each event gets a savepoint, so a failure leaves no partial rows.
+        Call inside a transaction. The batch is tried under one savepoint; only when an event in
+        it fails is it applied again one savepoint per event, so a failure leaves no partial rows
+        and the events before it stay applied.
         """
+        try:
+            with transaction.atomic():
+                for event in batch:
+                    self.view.apply(event, self.live_tables)
+            return list(batch), None
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: S110  # nosec B110  # - found and counted event by event below
+            pass
         applied: list[Envelope] = []
         for event in batch:
             try:

@@ -79,16 +79,18 @@ def follow(projectors: list[Projector], stop: threading.Event, wakeup: Wakeup | 
     each is stepped in turn until none moves, then the thread sleeps until the next append."""
     if not projectors:
         return
-    wakeup = wakeup or Wakeup(projectors[0].source.app.recorder)
+    shared = projectors[0].source
+    wakeup = wakeup or Wakeup(shared.app.recorder)
     with wakeup:
         while not stop.is_set():
             wakeup.listen()
             moved = 0
-            for projector in projectors:
-                try:
-                    moved += projector.step()
-                except TRANSIENT as error:  # the store is away: wait for it, lose nothing
-                    log.warning("store unavailable; retrying", extra={"view": projector.key, "error": repr(error)})
-                    stop.wait(1.0)
+            with shared.sharing_pages():  # the views, usually at one position, read one page once
+                for projector in projectors:
+                    try:
+                        moved += projector.step()
+                    except TRANSIENT as error:  # the store is away: wait for it, lose nothing
+                        log.warning("store unavailable; retrying", extra={"view": projector.key, "error": repr(error)})
+                        stop.wait(1.0)
             if not moved:
                 wakeup.wait(stop)

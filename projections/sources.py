@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from eventsourcing.utils import get_topic
 
@@ -18,10 +19,29 @@ class LogSource:
 
     def __init__(self, app: Slotwise) -> None:
         self.app = app
+        self._pages: dict[tuple[int, int, tuple[str, ...], int | None], list[Envelope]] | None = None
+
+    @contextmanager
+    def sharing_pages(self) -> Iterator[None]:
+        """Within the block, a page already read is handed out again instead of read and
+        decoded anew: the views one process keeps read the same page of the log in turn."""
+        self._pages = {}
+        try:
+            yield
+        finally:
+            self._pages = None
 
     def read(self, after: int, limit: int, *, types: Iterable[str] = (), stop: int | None = None) -> list[Envelope]:
         """Events after `after` (up to `stop`), only of the given public `types` when named:
         the store filters them, so a rebuild never decodes what its view ignores."""
+        if self._pages is None:
+            return self._read(after, limit, types, stop)
+        key = (after, limit, tuple(sorted(types)), stop)
+        if key not in self._pages:
+            self._pages[key] = self._read(after, limit, types, stop)
+        return self._pages[key]
+
+    def _read(self, after: int, limit: int, types: Iterable[str], stop: int | None) -> list[Envelope]:
         wanted = set(types)
         topics = [get_topic(cls) for cls, name in PUBLIC_NAMES.items() if name in wanted]
         notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop, topics=topics)
