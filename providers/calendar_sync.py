@@ -129,17 +129,22 @@ def event_of(booking: Booking) -> CalendarEvent:
     app = get_app()
     host = app.host(booking.organisation_id, booking.host_id)
     title = str(app.event_type(booking.event_type_id).settings["title"])
+    return calendar_event(booking, title, host.time_zone, host.email)
+
+
+def calendar_event(booking: Booking, title: str, time_zone: str, organizer_email: str) -> CalendarEvent:
+    """The booking as a calendar's event, in the host's zone (the host and title already read)."""
     attendee = booking.attendee
     return CalendarEvent(
         uid=str(booking.id),
         start=booking.start,
         end=booking.end,
-        time_zone=host.time_zone,
+        time_zone=time_zone,
         summary=f"{title}: {attendee['name']}",
         description=f"Booked through Slotwise by {attendee['name']} <{attendee['email']}>",
         attendee_name=attendee["name"],
         attendee_email=attendee["email"],
-        organizer_email=host.email,
+        organizer_email=organizer_email,
         sequence=booking.version,
         cancelled=booking.status == "cancelled",
     )

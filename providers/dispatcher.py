@@ -32,6 +32,7 @@ from providers.registry import HANDLERS
 log = logging.getLogger("slotwise.dispatcher")
 NAME = "side-effects"
 EVENTS = tuple(sorted({name for handler in HANDLERS.values() for name in handler.events}))
+BATCH = 20  # rows per message for handlers that take batches: enough to share, small enough to spread
 
 
 @dataclass
@@ -90,8 +91,18 @@ class Dispatcher:
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .order_by("position", "id")[:limit]
         )
+        chunks: dict[str, list[int]] = {}
         for effect in due:
-            app.send_task(HANDLERS[effect.handler].task, args=[effect.id])
+            handler = HANDLERS[effect.handler]
+            if handler.batch_task is None:
+                app.send_task(handler.task, args=[effect.id])
+                continue
+            chunk = chunks.setdefault(handler.batch_task, [])
+            chunk.append(effect.id)
+            if len(chunk) == BATCH:
+                app.send_task(handler.batch_task, args=[chunks.pop(handler.batch_task)])
+        for batch_task, ids in chunks.items():
+            app.send_task(batch_task, args=[ids])
         if due:  # one write for the batch: a row sent but not marked is only sent again (harmless)
             SideEffect.objects.filter(id__in=[effect.id for effect in due]).update(enqueued_at=timezone.now())
         return len(due)

@@ -73,6 +73,9 @@ class Handler:
     events: tuple[str, ...]
     targets: Callable[[Envelope, dict[str, Any]], Iterable[str]]  # (event, per-batch cache)
     policy: RetryPolicy
+    # a task that takes a list of rows, sharing its reads and connections across them; the
+    # dispatcher sends due rows to it in chunks (rows of handlers without one go one by one)
+    batch_task: str | None = None
 
 
 def booking_of(event: Envelope, cache: dict[str, Any]) -> Booking:

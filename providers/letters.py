@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from booking.bootstrap import get_app
 from booking.domain.booking import CANCELLED, Booking
 from booking.public_events import event_id
-from providers.calendar_sync import event_of
+from providers.calendar_sync import calendar_event
 from providers.email import Invitation, message_id
 from providers.ical import event_calendar
+from providers.loads import Loads
 
 # (kind, recipient) -> (subject label, opening line)
 OPENINGS = {
@@ -50,13 +51,14 @@ class Meeting:
     attendee: Party
 
     @classmethod
-    def of(cls, booking: Booking) -> Meeting:
-        app = get_app()
-        host = app.host(booking.organisation_id, booking.host_id)
+    def of(cls, booking: Booking, loads: Loads | None = None) -> Meeting:
+        """`loads`: a batch's reads, shared by the side effects in it (providers.loads)."""
+        loads = loads or Loads(get_app())
+        host = loads.host(booking.organisation_id, booking.host_id)
         attendee = booking.attendee
         return cls(
             booking=booking,
-            title=str(app.event_type(booking.event_type_id).settings["title"]),
+            title=str(loads.event_type(booking.event_type_id).settings["title"]),
             host=Party(host.name, host.email, host.time_zone),
             attendee=Party(attendee["name"], attendee["email"], attendee["timeZone"]),
         )
@@ -119,7 +121,9 @@ def letter(
         to=me.address,
         subject=f"{label}: {meeting.title} with {other.name}, {start:%a} {start.day} {start:%b} {start:%H:%M}",
         body="\n".join(lines) + "\n",
-        calendar=event_calendar(event_of(booking), method),
+        calendar=event_calendar(
+            calendar_event(booking, meeting.title, meeting.host.time_zone, meeting.host.email), method
+        ),
         method=method,
         reply_to=other.address,
         # the first email about this booking, so mail clients keep them in one thread

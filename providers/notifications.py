@@ -18,7 +18,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking.bootstrap import get_app
-from booking.domain.booking import Booking
 from booking.domain.names import public_name
 from booking.public_events import event_id
 from projections.envelope import Envelope
@@ -27,6 +26,7 @@ from providers.effects import Handler, RetryPolicy
 from providers.email import Outbox, composing
 from providers.email_cap import ensure_under_cap
 from providers.letters import Meeting, letter
+from providers.loads import Loads
 from providers.models import SideEffect
 
 RECIPIENTS = ("attendee", "host")
@@ -48,23 +48,24 @@ def policy() -> RetryPolicy:
 HANDLER = Handler(
     name="email.booking",
     task="slotwise.notifications.send_booking_email",
+    batch_task="slotwise.notifications.send_booking_emails",
     events=BOOKING_EVENTS,
     targets=recipients,
     policy=policy(),
 )
 
 
-def run(effect: SideEffect, outbox: Outbox) -> str:
-    """The task's work: one recipient told of one booking event."""
-    app = get_app()
-    stored = _stored_event(effect)
+def run(effect: SideEffect, outbox: Outbox, loads: Loads | None = None) -> str:
+    """The task's work: one recipient told of one booking event (`loads`: the batch's reads)."""
+    loads = loads or Loads(get_app())
+    stored = _stored_event(effect, loads)
     if stored is None:
         return "event not found"
     if timezone.now() - stored.timestamp > timedelta(seconds=settings.SLOTWISE_EMAIL_MAX_EVENT_AGE_SECONDS):
         return "event too old to announce"
-    booking: Booking = app.repository.get(effect.aggregate_id, version=stored.originator_version)
+    booking = loads.booking(effect.aggregate_id, stored.originator_version)
     kind = public_name(type(stored))
-    meeting = Meeting.of(booking)
+    meeting = Meeting.of(booking, loads)
     ensure_under_cap(effect, meeting.party(effect.target).email)
     previous = (stored.from_start, stored.from_end) if kind == "booking.rescheduled" else None
     with composing():
@@ -80,9 +81,9 @@ def run(effect: SideEffect, outbox: Outbox) -> str:
     return "sent"
 
 
-def _stored_event(effect: SideEffect) -> Any:
+def _stored_event(effect: SideEffect, loads: Loads) -> Any:
     """The booking event this row stands for (its id is derived from the booking and version)."""
-    for stored in get_app().events.get(effect.aggregate_id):
+    for stored in loads.events(effect.aggregate_id):
         if event_id(effect.aggregate_id, stored.originator_version) == effect.event_id:
             return stored
     return None

@@ -13,6 +13,7 @@ from booking.celery import app
 from providers import calendar_sync, gcra, notifications, reminders
 from providers.effects import perform, prune
 from providers.email import Outbox, unflushed_commits
+from providers.loads import Loads
 from providers.webhooks import delivery
 from providers.webhooks import handler as webhook_handler
 
@@ -31,6 +32,16 @@ def deliver_webhook(side_effect_id: int) -> str:
 def send_booking_email(side_effect_id: int) -> str:
     with unflushed_commits(), Outbox() as outbox:  # closed after the row is finished: see providers.email
         return perform(side_effect_id, notifications.HANDLER.policy, lambda effect: notifications.run(effect, outbox))
+
+
+@app.task(name="slotwise.notifications.send_booking_emails", acks_late=True)
+def send_booking_emails(side_effect_ids: list[int]) -> list[str]:
+    """Several rows at once: one SMTP connection and one read of each booking, host and event
+    type for them all; each row is still claimed, carried out and finished on its own."""
+    with unflushed_commits(), Outbox() as outbox:
+        loads = Loads()
+        policy = notifications.HANDLER.policy
+        return [perform(i, policy, lambda effect: notifications.run(effect, outbox, loads)) for i in side_effect_ids]
 
 
 @app.task(name="slotwise.notifications.send_due_reminders", acks_late=True)

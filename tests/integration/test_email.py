@@ -4,6 +4,8 @@ SMTP failures are retried or given up by kind."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -160,6 +162,36 @@ def test_a_temporary_refusal_is_retried_and_a_permanent_one_is_given_up(
     guest_row.refresh_from_db()
     assert guest_row.state == SideEffect.FAILED and "550" in guest_row.last_error and guest_row.attempts == 2
     assert [m.recipients for m in smtp.messages()] == [[HOST]]
+
+
+def test_a_batch_reads_each_booking_host_and_event_type_once_and_one_refusal_stops_no_other(
+    app: Slotwise, api: Api, smtp: SmtpServer, before_dst: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = make_host(api)
+    event_type = make_event_type(api, host)
+    for start in ("2026-03-23T10:00:00+01:00", "2026-03-23T11:00:00+01:00"):
+        api.post("/bookings", {"eventTypeId": event_type, "start": start, "attendee": attendee()})
+    Recorder(LogSource(app)).step()
+    rows = list(SideEffect.objects.filter(handler="email.booking").order_by("id"))
+    reads: Counter[UUID] = Counter()
+    get: Callable[..., Any] = app.repository.get
+
+    def counting(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        reads[aggregate_id] += 1
+        return get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(app.repository, "get", counting)
+    smtp.refuse(GUEST, "550 5.1.1 No such user")
+
+    outcomes = tasks.send_booking_emails([row.id for row in rows])
+
+    assert sorted(outcomes) == ["failed", "failed", "sent", "sent"]
+    assert [m.recipients for m in smtp.messages()] == [[HOST], [HOST]]
+    bookings = {row.aggregate_id for row in rows}
+    assert len(rows) == 4 and len(bookings) == 2
+    # two emails per booking, one read of it; one read of the host and the event type for the batch
+    assert reads == Counter({**dict.fromkeys(bookings, 1), UUID(host): 1, UUID(event_type): 1})
+    assert sorted(SideEffect.objects.values_list("state", flat=True)) == ["done", "done", "failed", "failed"]
 
 
 def test_emails_flow_through_the_dispatcher_and_a_worker(api: Api, smtp: SmtpServer, before_dst: Clock) -> None:
