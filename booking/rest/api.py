@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
+from django import db
 from django.http import HttpRequest, HttpResponse
+from eventsourcing import persistence as store
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -24,6 +27,15 @@ from booking.throttle import RateLimited
 from projections.read_waits import TooManyWaiting
 
 log = logging.getLogger("slotwise.api")
+# What a database that is down, restarting or out of connections raises, through Django, psycopg
+# (its pool's timeout too) or the event store
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    db.OperationalError,
+    db.InterfaceError,
+    psycopg.OperationalError,
+    store.OperationalError,
+    store.InterfaceError,
+)
 
 
 class OrganisationKey(HttpBearer):
@@ -175,6 +187,20 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem("forbidden", str(exc))
     log.error("unexpected HTTP error from the framework", extra={"status": exc.status_code, "error": str(exc)})
     return problem("internal_error", str(exc))
+
+
+def store_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database refused, dropped or ran out of connections (this process's pool waited
+    SLOTWISE_DB_POOL_TIMEOUT for one): nothing was written, or the write's transaction rolled
+    back, so the same request may be sent again (with its Idempotency-Key)."""
+    log.warning("database unavailable", extra={"error": repr(exc)})
+    return problem(
+        "store_unavailable", "the database is unavailable or at capacity; retry shortly", headers={"Retry-After": "1"}
+    )
+
+
+for _unavailable in STORE_UNAVAILABLE:
+    api.exception_handler(_unavailable)(store_unavailable)
 
 
 @api.exception_handler(Exception)

@@ -42,6 +42,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "not_caught_up": (503, "The views are still catching up"),
     "too_many_waiting": (503, "Too many reads are waiting for the views"),
     "overloaded": (503, "The server is at capacity; retry after the Retry-After seconds"),
+    "store_unavailable": (503, "The database is unavailable; retry after the Retry-After seconds"),
 }
 
 
