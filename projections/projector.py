@@ -92,5 +92,7 @@ def follow(projectors: list[Projector], stop: threading.Event, wakeup: Wakeup | 
                     except TRANSIENT as error:  # the store is away: wait for it, lose nothing
                         log.warning("store unavailable; retrying", extra={"view": projector.key, "error": repr(error)})
                         stop.wait(1.0)
-            if not moved:
+            if moved:
+                wakeup.busy()
+            else:
                 wakeup.wait(stop)

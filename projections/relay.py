@@ -129,5 +129,7 @@ class Relay:
                     stop.wait(delay)
                     continue
                 failures = 0
-                if not moved:
+                if moved:
+                    waiting.busy()
+                else:
                     waiting.wait(stop)

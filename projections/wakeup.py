@@ -11,7 +11,9 @@ After a wake-up it lingers for `linger` seconds, so that a burst of appends is r
 batch, not one step per booking: that bounds a follower's work under a spike at the cost of a
 few milliseconds of lag.
 
-SQLite has no notifications: there the follower polls every `poll` seconds.
+SQLite has no notifications: there the follower polls, every `poll` seconds while events
+arrive, backing off to `idle_poll` while none does (the first event after a quiet spell is seen
+within that; the next ones within `poll` again).
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ log = logging.getLogger("slotwise.wakeup")
 
 
 class Wakeup:
-    def __init__(self, recorder: Any, *, poll: float = 0.05, fallback: float = 2.0, linger: float = 0.02) -> None:
-        self.poll, self.fallback, self.linger = poll, fallback, linger
+    def __init__(
+        self, recorder: Any, *, poll: float = 0.05, idle_poll: float = 0.25, fallback: float = 2.0, linger: float = 0.02
+    ) -> None:
+        self.poll, self.idle_poll, self.fallback, self.linger = poll, max(idle_poll, poll), fallback, linger
+        self._next_poll = poll
         self._postgres = isinstance(recorder, PostgresApplicationRecorder)
         self._recorder = recorder
         self._conn: psycopg.Connection[Any] | None = None
@@ -54,11 +59,19 @@ class Wakeup:
             return
         self._conn = conn
 
+    def busy(self) -> None:
+        """The follower found events: poll soon again (SQLite)."""
+        self._next_poll = self.poll
+
     def wait(self, stop: threading.Event) -> None:
         """Returns once an append may have happened since the last call (or when `stop` is set)."""
         self.listen()
         if self._conn is None:
-            stop.wait(self.poll if not self._postgres else min(self.fallback, 1.0))
+            if self._postgres:  # cannot listen now: poll until it can
+                stop.wait(min(self.fallback, 1.0))
+                return
+            stop.wait(self._next_poll)
+            self._next_poll = min(self._next_poll * 2, self.idle_poll)
             return
         deadline = time.monotonic() + self.fallback
         try:

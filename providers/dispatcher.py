@@ -119,5 +119,7 @@ class Dispatcher:
                     log.exception("dispatch failed; retrying")
                     stop.wait(1.0)
                     continue
-                if not moved:
+                if moved:
+                    waiting.busy()
+                else:
                     waiting.wait(stop)

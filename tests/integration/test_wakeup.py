@@ -51,3 +51,22 @@ def test_a_stop_request_ends_the_wait_promptly(app: Slotwise) -> None:
         wakeup.listen()
         threading.Timer(0.2, stop.set).start()
         assert _timed_wait(wakeup, stop) < 1
+
+
+def test_an_idle_follower_polls_less_often_yet_sees_the_next_append_soon(app: Slotwise) -> None:
+    """SQLite: the poll backs off from 50 ms to 250 ms while nothing comes, and the first append
+    after the quiet spell is seen within that; PostgreSQL: the append wakes it at once."""
+    stop = threading.Event()
+    with Wakeup(app.recorder, poll=0.05, idle_poll=0.25, fallback=0.3, linger=0) as wakeup:
+        wakeup.listen()
+        quiet = [_timed_wait(wakeup, stop) for _ in range(5)]
+        threading.Timer(0.05, lambda: app.register_organisation("after-a-quiet-spell")).start()
+        seen = _timed_wait(wakeup, stop)
+        if isinstance(app.recorder, PostgresApplicationRecorder):
+            assert all(w >= 0.25 for w in quiet), quiet  # asleep until the fallback
+            assert seen < 0.25, seen
+        else:
+            assert quiet[0] < 0.1 and quiet[-1] >= 0.2, quiet  # backed off
+            assert seen < 0.35, seen
+            wakeup.busy()  # the follower found the event: the next poll is short again
+            assert _timed_wait(wakeup, stop) < 0.1
