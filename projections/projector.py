@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.db import transaction
 
@@ -74,23 +76,38 @@ class Projector:
         follow([self], stop, wakeup)
 
 
-def follow(projectors: list[Projector], stop: threading.Event, wakeup: Wakeup | None = None) -> None:
-    """Keeps several views up to date from one process and one thread, until `stop` is set:
-    each is stepped in turn until none moves, then the thread sleeps until the next append."""
-    if not projectors:
+class Follower(Protocol):
+    """Anything that moves along the log a page at a time: a view's projector, the dispatcher."""
+
+    key: str
+    source: LogSource
+
+    def step(self) -> int: ...
+
+
+def follow(followers: Sequence[Follower], stop: threading.Event, wakeup: Wakeup | None = None) -> None:
+    """Keeps several log followers going from one process and one thread, until `stop` is set:
+    each is stepped in turn until none moves, then the thread sleeps until the next append.
+
+    A store that is away is waited out; anything else one follower raises is logged with its
+    traceback and tried again a second later, without holding up the others."""
+    if not followers:
         return
-    shared = projectors[0].source
+    shared = followers[0].source
     wakeup = wakeup or Wakeup(shared.app.recorder)
     with wakeup:
         while not stop.is_set():
             wakeup.listen()
             moved = 0
             with shared.sharing_pages():  # the views, usually at one position, read one page once
-                for projector in projectors:
+                for follower in followers:
                     try:
-                        moved += projector.step()
+                        moved += follower.step()
                     except TRANSIENT as error:  # the store is away: wait for it, lose nothing
-                        log.warning("store unavailable; retrying", extra={"view": projector.key, "error": repr(error)})
+                        log.warning("store unavailable; retrying", extra={"view": follower.key, "error": repr(error)})
+                        stop.wait(1.0)
+                    except Exception:  # a broker away, a bug: this follower stays where it was
+                        log.exception("log follower failed; retrying", extra={"view": follower.key})
                         stop.wait(1.0)
             if moved:
                 wakeup.busy()

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from projections import positions
 from projections.envelope import Envelope
+from projections.projector import follow
 from projections.sources import LogSource
 from projections.wakeup import Wakeup
 from providers.models import SideEffect
@@ -32,6 +33,7 @@ from providers.registry import HANDLERS
 log = logging.getLogger("slotwise.dispatcher")
 NAME = "side-effects"
 EVENTS = tuple(sorted({name for handler in HANDLERS.values() for name in handler.events}))
+RETRY_LOOK = 1.0  # seconds: how often an idle dispatcher looks for retries falling due
 BATCH = 20  # rows per message for handlers that take batches: enough to share, small enough to spread
 
 
@@ -39,6 +41,7 @@ BATCH = 20  # rows per message for handlers that take batches: enough to share, 
 class Dispatcher:
     source: LogSource
     batch_size: int = 500
+    key: str = NAME  # its position's name (projections.projector.Follower)
 
     def step(self) -> int:
         """Records the side effects of one batch of events; returns how many log positions it moved past."""
@@ -110,16 +113,4 @@ class Dispatcher:
     def run_forever(self, stop: threading.Event, wakeup: Wakeup | None = None) -> None:
         """Follows the log until `stop` is set, sleeping until the next append when caught up
         (and at most `wakeup.fallback` seconds, so retries fall due on time)."""
-        with wakeup or Wakeup(self.source.app.recorder, fallback=1.0) as waiting:
-            while not stop.is_set():
-                waiting.listen()
-                try:
-                    moved = self.step()
-                except Exception:  # the store or broker is away: wait for it, lose nothing
-                    log.exception("dispatch failed; retrying")
-                    stop.wait(1.0)
-                    continue
-                if moved:
-                    waiting.busy()
-                else:
-                    waiting.wait(stop)
+        follow([self], stop, wakeup or Wakeup(self.source.app.recorder, fallback=RETRY_LOOK))

@@ -43,28 +43,37 @@ def children(root: int) -> list[int]:
     return found
 
 
+def _argv(pid: int) -> list[str]:
+    return _read(f"/proc/{pid}/cmdline").split("\0")
+
+
+def _program(pid: int) -> str:
+    """The interpreter's script or module, not its arguments (a supervisor's plan names others)."""
+    argv = _argv(pid)
+    return " ".join(argv[:3]) if len(argv) > 1 and argv[1] == "-m" else " ".join(argv[:2])
+
+
 def role(pid: int, root: int) -> str:
     """A readable name for one of the stack's processes, from its command line."""
-    argv = _read(f"/proc/{pid}/cmdline").split("\0")
-    line = " ".join(argv)
-    parent = int(_read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[1] or 0) if _read(f"/proc/{pid}/stat") else 0
-    if pid == root and "gunicorn" not in line:
-        return "serve"
-    if "gunicorn" in line:  # a worker is a gunicorn forked by a gunicorn
-        return "gunicorn worker" if "gunicorn" in _read(f"/proc/{parent}/cmdline") else "gunicorn master"
-    if "run_projector" in line:
+    argv, program = _argv(pid), _program(pid)
+    stat = _read(f"/proc/{pid}/stat")
+    parent = int(stat.rsplit(")", 1)[1].split()[1]) if stat else 0
+    if "booking.supervisor" in program or ("manage.py" in program and "serve" in argv):
+        return "supervisor (manage.py serve)"
+    if "gunicorn" in program:  # a worker is a gunicorn forked by a gunicorn
+        return "gunicorn worker" if "gunicorn" in _program(parent) else "gunicorn master"
+    if "run_projector" in argv:
         return "projector " + " ".join(
             a for a in argv[argv.index("run_projector") + 1 :] if a and not a.startswith("-")
         )
-    if "dispatch_side_effects" in line:
-        return "dispatcher"
-    if "relay_events" in line:
+    if "dispatch_side_effects" in argv:
+        return "dispatcher and views (one process)" if "--views" in argv else "dispatcher"
+    if "relay_events" in argv:
         return "relay"
-    if "celery" in line and " beat" in line:
+    if "celery" in program and "beat" in argv:
         return "celery beat"
-    if "celery" in line and " worker" in line:
-        child = "celery" in " ".join(_read(f"/proc/{parent}/cmdline").split("\0"))
-        return "celery worker child" if child else "celery worker"
+    if "celery" in program and "worker" in argv:
+        return "celery worker's beat (-B)" if "celery" in _program(parent) else "celery worker"
     return Path(argv[0]).name if argv and argv[0] else f"pid {pid}"
 
 
