@@ -12,8 +12,10 @@ class PositionMoved(Exception):
 
 
 def current(name: str) -> int:
-    row, _ = ProjectionPosition.objects.get_or_create(name=name)
-    return int(row.position)
+    found = ProjectionPosition.objects.filter(name=name).values_list("position", flat=True).first()
+    if found is None:  # a reader's first look: its row is made at 0
+        found = ProjectionPosition.objects.get_or_create(name=name)[0].position
+    return int(found)
 
 
 def advance(name: str, expected: int, position: int, last_event_at: datetime | None) -> None:
@@ -36,5 +38,9 @@ def reset(name: str, position: int, last_event_at: datetime | None) -> None:
 
 def lock(name: str) -> int:
     """Locks a view's position row for this transaction and returns the position."""
-    ProjectionPosition.objects.get_or_create(name=name)
-    return int(ProjectionPosition.objects.select_for_update().get(name=name).position)
+    locked = ProjectionPosition.objects.select_for_update().filter(name=name).values_list("position", flat=True)
+    found = locked.first()
+    if found is None:
+        ProjectionPosition.objects.get_or_create(name=name)
+        found = locked.first()
+    return int(found)

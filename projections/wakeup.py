@@ -9,7 +9,7 @@ so the log itself stays the truth and a missed wake-up costs at most that long.
 
 After a wake-up it lingers for `linger` seconds, so that a burst of appends is read as one
 batch, not one step per booking: that bounds a follower's work under a spike at the cost of a
-few milliseconds of lag.
+few tens of milliseconds of lag.
 
 SQLite has no notifications: there the follower polls, every `poll` seconds while events
 arrive, backing off to `idle_poll` while none does (the first event after a quiet spell is seen
@@ -32,7 +32,7 @@ log = logging.getLogger("slotwise.wakeup")
 
 class Wakeup:
     def __init__(
-        self, recorder: Any, *, poll: float = 0.05, idle_poll: float = 0.25, fallback: float = 2.0, linger: float = 0.02
+        self, recorder: Any, *, poll: float = 0.05, idle_poll: float = 0.25, fallback: float = 2.0, linger: float = 0.05
     ) -> None:
         self.poll, self.idle_poll, self.fallback, self.linger = poll, max(idle_poll, poll), fallback, linger
         self._next_poll = poll
