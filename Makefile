@@ -12,7 +12,7 @@ DEV_LOCK := tests/requirements-dev.lock
 PIP_COMPILE := $(VENV)/bin/pip-compile -q --strip-extras --no-emit-find-links --no-emit-index-url
 export DJANGO_SETTINGS_MODULE := booking.settings
 
-.PHONY: install lock run test test-unit test-sqlite test-postgres test-load-smoke lint code-scan secret-scan audit bench load load-compare load-idle clean
+.PHONY: install lock run test test-unit test-sqlite test-postgres test-load-smoke lint code-scan secret-scan audit bench load load-compare load-idle chromium clean
 
 install: $(VENV)/.installed
 
@@ -94,11 +94,18 @@ bench: install
 # the idle stacks (embedded and production-like): CPU share and memory per process.
 RATE ?= 10
 HOLD ?= 45s
-load: install
+load: install chromium
 	$(PY) tests/load/run.py --rate $(RATE) --hold $(HOLD) --pg-url $(PG_URL)
 
-load-compare: install
+load-compare: install chromium
 	$(PY) tests/load/run.py --rate $(RATE) --hold $(HOLD) --pg-url $(PG_URL) --compare
+
+# Debian's Chromium renders the load reports' charts to PNG (and drives the browser tests).
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+chromium:
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && \
+		{ $(APT_INSTALL) chromium || { apt-get update -qq && $(APT_INSTALL) chromium; }; }; } || \
+		echo "chromium: not installed and not root; the load reports stay HTML only"
 
 load-idle: install
 	$(PY) tests/load/run.py --idle-only --embedded --idle 60

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -204,6 +205,23 @@ def run_k6(script: Path, base: str, out: Path, name: str, extra: dict[str, str])
     return code, (started[0] if started else ended), ended
 
 
+def snapshot(html: Path) -> Path | None:
+    """The report's overview charts as a PNG beside it, by headless Chromium (Debian's, which
+    `make load` installs), with no network: the export is self-contained. None without Chromium."""
+    chromium = shutil.which("chromium")
+    if chromium is None or not html.exists():
+        return None
+    png = html.with_suffix(".png")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    flags += ["--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+    flags += [f"--user-data-dir={html.parent / '.chromium'}", "--virtual-time-budget=5000", "--window-size=1400,1150"]
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={png}", html.as_uri()], check=False, capture_output=True, timeout=120
+    )
+    shutil.rmtree(html.parent / ".chromium", ignore_errors=True)
+    return png if png.exists() else None
+
+
 def spike(base: str, event_types: Path, args: argparse.Namespace, out: Path, *, peer: bool) -> tuple[int, float]:
     """The spike shape (spike.js); returns k6's exit code and when the scenario started."""
     extra = {
@@ -217,6 +235,7 @@ def spike(base: str, event_types: Path, args: argparse.Namespace, out: Path, *, 
         "P99_MS": str(args.p99),
     }
     code, started, _ = run_k6(SCRIPT, base, out, "spike", extra)
+    snapshot(out / "spike.html")
     return code, started
 
 
