@@ -3,14 +3,23 @@
 Every write goes through `_write`, which saves the touched aggregates and the idempotency
 record in one event-store transaction and, when a concurrent writer got there first,
 reloads and decides again (optimistic concurrency on aggregate versions).
+
+Writers of one host (or, for new hosts, of one organisation) first take turns on a lock for
+that key (`serialise`), so they do not keep colliding on the aggregates they all write (the
+host's calendar days, its event-type registry, the organisation): colliding writers retry, and
+enough of them at once ran out of attempts. The lock is only a queue; the version check stays
+the judge, so a writer the lock did not queue (an application built with a lock of its own
+process only, beside others) still cannot double-book
+(docs/adr/0001-event-store-aggregates-and-ids.md).
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -37,6 +46,53 @@ from booking.repository import ThreadSafeRepository
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 Holds = Callable[[UUID, list[date]], Iterable[Reservation]]
+# Takes the locks of the keys for as long as the context lasts (a decision and its save)
+Serialise = Callable[[Sequence[UUID]], contextlib.AbstractContextManager[object]]
+LOCK_WAIT_SECONDS = 5.0  # a writer waits this long for its key, then answers concurrent_update
+LOCK_WAIT_EXCEEDED = "another change to the same host or organisation took too long; retry"
+
+
+class KeyLocks:
+    """The in-process `Serialise`: one lock per key, shared by the threads of this process.
+
+    A key's lock lives only while a thread holds it or waits for it (the registry holds at most
+    one entry per waiting thread, never one per key ever seen). Several keys are taken in sorted
+    order, so two writers never wait for each other's. A wait longer than `wait` seconds raises
+    ConcurrentUpdate. Not re-entrant: a writer takes its keys once.
+    """
+
+    def __init__(self, wait: float = LOCK_WAIT_SECONDS) -> None:
+        self.wait = wait
+        self._guard = threading.Lock()
+        self._locks: dict[UUID, tuple[threading.Lock, int]] = {}  # key -> (lock, holders and waiters)
+
+    @contextlib.contextmanager
+    def __call__(self, keys: Sequence[UUID]) -> Iterator[None]:
+        with contextlib.ExitStack() as held:
+            for key in sorted(set(keys)):
+                held.enter_context(self._one(key))
+            yield
+
+    @contextlib.contextmanager
+    def _one(self, key: UUID) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (None, 0))
+            lock = lock or threading.Lock()
+            self._locks[key] = (lock, users + 1)
+        try:
+            if not lock.acquire(timeout=self.wait):
+                raise ConcurrentUpdate(LOCK_WAIT_EXCEEDED, None)
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
 
 
 def system_clock() -> datetime:
@@ -69,9 +125,15 @@ class Slotwise(Application[UUID]):
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
     max_attempts = 12
 
-    def __init__(self, env: dict[str, str] | None = None, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, clock: Clock = system_clock, serialise: Serialise | None = None
+    ) -> None:
+        """`serialise`: how writers of one key take turns; by default, a lock per key in this
+        process (booking.bootstrap gives locks every process shares: PostgreSQL's advisory
+        locks, or lock files beside the embedded store)."""
         super().__init__(env=env)
         self.clock = clock
+        self.serialise: Serialise = serialise or KeyLocks()
 
     def construct_repository(self) -> Repository[UUID]:
         # the threads of a gthread worker share this cache: reads must not copy mid-fast-forward.
@@ -103,7 +165,7 @@ class Slotwise(Application[UUID]):
             org.add_host(host.id)
             return host, [org]
 
-        return self._write(decide, idem, created=True)
+        return self._write([organisation_id], decide, idem, created=True)
 
     def change_schedule(
         self, organisation_id: UUID, host_id: UUID, schedule: Schedule, expected_version: int | None = None
@@ -114,7 +176,7 @@ class Slotwise(Application[UUID]):
             host.change_schedule(schedule)
             return host, []
 
-        return self._write(decide, None, created=False)
+        return self._write([host_id], decide, None, created=False)
 
     def host(self, organisation_id: UUID, host_id: UUID) -> Host:
         host = self._get(Host, host_id)
@@ -146,7 +208,7 @@ class Slotwise(Application[UUID]):
             registry.claim(settings["slug"], event_type.id)
             return event_type, [registry]
 
-        return self._write(decide, idem, created=True)
+        return self._write([host_id], decide, idem, created=True)
 
     def update_event_type(
         self,
@@ -156,6 +218,7 @@ class Slotwise(Application[UUID]):
         expected_version: int | None = None,
     ) -> Outcome[EventType]:
         validate_settings(changes)
+        host_id = self._host_of(EventType, event_type_id)
 
         def decide() -> tuple[EventType, list[Aggregate]]:
             event_type = self.event_type(event_type_id, organisation_id)
@@ -168,7 +231,7 @@ class Slotwise(Application[UUID]):
             event_type.update(changes)
             return event_type, others
 
-        return self._write(decide, None, created=False)
+        return self._write([host_id], decide, None, created=False)
 
     def event_type(self, event_type_id: UUID, organisation_id: UUID | None = None) -> EventType:
         event_type = self._get(EventType, event_type_id)
@@ -209,11 +272,13 @@ class Slotwise(Application[UUID]):
     def book_slot(
         self, event_type_id: UUID, start: datetime, attendee: dict[str, str], idem: Idempotency | None = None
     ) -> Outcome[Booking]:
+        try:
+            host_id = self._host_of(EventType, event_type_id)
+        except NotFound:
+            raise InvalidValue.single("eventTypeId", "unknown event type") from None
+
         def decide() -> tuple[Booking, list[Aggregate]]:
-            try:
-                event_type = self.event_type(event_type_id)
-            except NotFound:
-                raise InvalidValue.single("eventTypeId", "unknown event type") from None
+            event_type = self.event_type(event_type_id)
             host = self._get(Host, event_type.host_id)
             tz, rules = zone(host.time_zone), event_type.rules
             probe = Reservation.for_booking(ids.NAMESPACE, rules, start, tz)
@@ -233,12 +298,13 @@ class Slotwise(Application[UUID]):
                 calendar.reserve(wanted)
             return booking, list(calendars)
 
-        return self._write(decide, idem, created=True)
+        return self._write([host_id], decide, idem, created=True)
 
     def reschedule_booking(
         self, uid: UUID, start: datetime, idem: Idempotency | None = None, token_generation: int | None = None
     ) -> Outcome[Booking]:
         """`token_generation`: the token a token holder was let in with, which must still be current."""
+        host_id = self._host_of(Booking, uid)
 
         def decide() -> tuple[Booking, list[Aggregate]]:
             booking = self.booking(uid)
@@ -259,12 +325,13 @@ class Slotwise(Application[UUID]):
             booking.reschedule(wanted.start, wanted.end, new_dates)
             return booking, list(calendars)
 
-        return self._write(decide, idem, created=False)
+        return self._write([host_id], decide, idem, created=False)
 
     def cancel_booking(
         self, uid: UUID, reason: str, idem: Idempotency | None = None, token_generation: int | None = None
     ) -> Outcome[Booking]:
         """`token_generation`: the token a token holder was let in with, which must still be current."""
+        host_id = self._host_of(Booking, uid)
 
         def decide() -> tuple[Booking, list[Aggregate]]:
             booking = self.booking(uid)
@@ -276,15 +343,17 @@ class Slotwise(Application[UUID]):
                 calendar.release(booking.id)
             return booking, list(calendars)
 
-        return self._write(decide, idem, created=False)
+        return self._write([host_id], decide, idem, created=False)
 
     def revoke_cancel_token(self, uid: UUID, idem: Idempotency | None = None) -> Outcome[Booking]:
+        host_id = self._host_of(Booking, uid)  # the booking is written by its host's other writers too
+
         def decide() -> tuple[Booking, list[Aggregate]]:
             booking = self.booking(uid)
             booking.revoke_cancel_token()
             return booking, []
 
-        return self._write(decide, idem, created=False)
+        return self._write([host_id], decide, idem, created=False)
 
     def booking(self, uid: UUID) -> Booking:
         return self._get(Booking, uid)
@@ -297,29 +366,45 @@ class Slotwise(Application[UUID]):
     # -- plumbing ----------------------------------------------------------------------------
 
     def _write(
-        self, decide: Callable[[], tuple[A, Sequence[Aggregate]]], idem: Idempotency | None, *, created: bool
+        self,
+        keys: Sequence[UUID],
+        decide: Callable[[], tuple[A, Sequence[Aggregate]]],
+        idem: Idempotency | None,
+        *,
+        created: bool,
     ) -> Outcome[A]:
+        """Decides and saves holding the keys' locks; a version clash (a writer that did not
+        wait for them) lets them go, backs off and decides again."""
         for attempt in range(self.max_attempts):
+            with self.serialise(keys):
+                outcome = self._attempt(decide, idem, created)
+            if outcome is not None:
+                return outcome
+            time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # noqa: S311  # nosec B311  # - full jitter for a retry, not a secret
+        raise ConcurrentUpdate("too many concurrent changes to the same calendar; retry", None)
+
+    def _attempt(
+        self, decide: Callable[[], tuple[A, Sequence[Aggregate]]], idem: Idempotency | None, created: bool
+    ) -> Outcome[A] | None:
+        """The outcome, or None when the save clashed on a version."""
+        if idem is not None and (replayed := self._replay(idem)) is not None:
+            return replayed  # type: ignore[return-value]
+        try:
+            subject, others = decide()
+        except DomainError:
+            # a duplicate of our key may have committed since we looked: its outcome wins
             if idem is not None and (replayed := self._replay(idem)) is not None:
                 return replayed  # type: ignore[return-value]
-            try:
-                subject, others = decide()
-            except DomainError:
-                # a duplicate of our key may have committed since we looked: its outcome wins
-                if idem is not None and (replayed := self._replay(idem)) is not None:
-                    return replayed  # type: ignore[return-value]
-                raise
-            pending: list[Aggregate] = [subject, *others]
-            if idem is not None:
-                pending.append(self._idempotency_record(idem, subject, created))
-            try:
-                recordings = self.save(*pending)
-            except IntegrityError:
-                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))  # noqa: S311  # nosec B311  # - full jitter for a retry, not a secret
-                continue
-            position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
-            return Outcome(subject, position, created)
-        raise ConcurrentUpdate("too many concurrent changes to the same calendar; retry", None)
+            raise
+        pending: list[Aggregate] = [subject, *others]
+        if idem is not None:
+            pending.append(self._idempotency_record(idem, subject, created))
+        try:
+            recordings = self.save(*pending)
+        except IntegrityError:
+            return None
+        position = recordings[-1].notification.id if recordings else self.recorder.max_notification_id() or 0
+        return Outcome(subject, position, created)
 
     @staticmethod
     def _idempotency_record(idem: Idempotency, subject: Aggregate, created: bool) -> IdempotencyRecord:
@@ -353,6 +438,18 @@ class Slotwise(Application[UUID]):
         if not isinstance(found, cls):
             raise NotFound(f"no such {_label(cls)}", "id")
         return found
+
+    def _host_of(self, cls: type[EventType | Booking], aggregate_id: UUID) -> UUID:
+        """The host of an event type or booking, the key a command locks before it decides: from
+        the cache when it holds the aggregate (a host never changes, so any version will do), so
+        the lock costs no read of what the decision reads anyway; else read from the store."""
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cached = cache.get(aggregate_id)
+                if isinstance(cached, cls):
+                    return cached.host_id
+        return self._get(cls, aggregate_id).host_id
 
     def _registry(self, host_id: UUID) -> EventTypeRegistry:
         try:
