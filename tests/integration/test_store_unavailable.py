@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -68,6 +69,11 @@ def test_requests_get_503_with_retry_after_while_the_database_refuses_connection
         # the database goes away: no new connections, and the open ones are cut
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+        for _ in range(100):  # termination is asynchronous: wait until the backends are gone
+            left = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]).fetchone()
+            if left is not None and left[0] == 0:
+                break
+            time.sleep(0.05)
         for path in ("/hosts", "/hosts", "/agenda?from=2026-01-01&to=2026-01-31"):
             status, headers, body = _get(base, path, key)
             assert status == 503, body
@@ -75,6 +81,15 @@ def test_requests_get_503_with_retry_after_while_the_database_refuses_connection
             assert headers["Retry-After"] == "1"
             assert body["code"] == "store_unavailable" and body["status"] == 503
 
-        # and comes back: the pool reconnects, nothing to restart
+        # and comes back: the pools reconnect by themselves (psycopg_pool retries with backoff),
+        # nothing to restart; meanwhile every answer is a 200 or the same clean 503
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        assert _get(base, "/hosts", key)[0] == 200
+        deadline, seen = time.monotonic() + 30, []
+        while time.monotonic() < deadline:
+            status, _, body = _get(base, "/hosts", key)
+            seen.append(status)
+            if status == 200:
+                break
+            assert status == 503 and body["code"] == "store_unavailable", body
+            time.sleep(0.25)
+        assert seen[-1] == 200, seen
