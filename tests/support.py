@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from booking.application import Slotwise
 from booking.eventstore import event_count
@@ -84,3 +87,16 @@ def settings_in_a_fresh_process(names: tuple[str, ...], **env: str) -> subproces
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SLOTWISE_")}
     clean.update(DJANGO_SETTINGS_MODULE="booking.settings", SLOTWISE_VAR_DIR=str(ROOT / "var" / "test-unit"), **env)
     return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def count_reads(app: Any, monkeypatch: Any) -> Counter[UUID]:
+    """How often each aggregate is read from the event store (`app.repository.get`), from now on."""
+    counted: Counter[UUID] = Counter()
+    get: Callable[..., Any] = app.repository.get
+
+    def counting(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        counted[aggregate_id] += 1
+        return get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(app.repository, "get", counting)
+    return counted

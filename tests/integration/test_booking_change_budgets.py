@@ -5,7 +5,6 @@ needs); a stranger spends nothing of it. On the real Redis and on the database s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +14,7 @@ from booking.application import Slotwise
 from tests.integration import limits_support
 from tests.integration.conftest import Api, make_event_type, make_host
 from tests.integration.limits_support import DAY, booking, graphql_from, limits_on, rest_from
-from tests.support import events_in
+from tests.support import count_reads, events_in
 
 store = limits_support.store
 RESCHEDULE = """mutation Move($input: BookingRescheduleInput!) {
@@ -29,15 +28,7 @@ CANCEL = """mutation Cancel($input: BookingCancelInput!) {
 @pytest.fixture
 def reads(app: Slotwise, monkeypatch: pytest.MonkeyPatch) -> Counter[UUID]:
     """How often each aggregate is read from the event store, from now on."""
-    counted: Counter[UUID] = Counter()
-    get: Callable[..., Any] = app.repository.get
-
-    def counting(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-        counted[aggregate_id] += 1
-        return get(aggregate_id, *args, **kwargs)
-
-    monkeypatch.setattr(app.repository, "get", counting)
-    return counted
+    return count_reads(app, monkeypatch)
 
 
 def _booked(api: Api, start: str = DAY[0]) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import threading
 import time as clock
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from booking.application import LOCK_WAIT_SECONDS, Slotwise
 from booking.bootstrap import FileLocks, advisory_key, writer_locks
 from booking.domain.booking import Booking
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
-from tests.integration.server import call, gunicorn
+from tests.integration.server import all_at_once, call, gunicorn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -43,22 +42,6 @@ def _at(day: date, hh: int, mm: int = 0) -> str:
     return datetime.combine(day, time(hh, mm), tzinfo=BERLIN).isoformat()
 
 
-def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
-
-
 def _bookings_created(app: Slotwise) -> int:
     topic = get_topic(Booking.Created)
     return len(app.recorder.select_notifications(start=None, limit=10_000, topics=[topic]))
@@ -67,14 +50,14 @@ def _bookings_created(app: Slotwise) -> int:
 def _in_turns(clients: int, jobs: list[Callable[[], Any]]) -> list[Any]:
     """`clients` callers at once, each making every `clients`-th call of `jobs` in turn."""
     per_client = [jobs[i::clients] for i in range(clients)]
-    answers = _all_at_once([lambda mine=mine: [job() for job in mine] for mine in per_client])
+    answers = all_at_once([lambda mine=mine: [job() for job in mine] for mine in per_client])
     return [answer for mine in answers for answer in mine]
 
 
 def test_fifty_requests_for_one_slot_make_exactly_one_booking(app: Slotwise, api: Api, server: str) -> None:
     event_type = make_event_type(api, make_host(api))
     body = {"eventTypeId": event_type, "start": _at(_next_tuesday(), 10), "attendee": attendee()}
-    results = _all_at_once([lambda: call(server, "POST", "/bookings", body) for _ in range(50)])
+    results = all_at_once([lambda: call(server, "POST", "/bookings", body) for _ in range(50)])
     statuses = Counter(status for status, _ in results)
     assert statuses == {201: 1, 409: 49}
     assert {b["code"] for s, b in results if s == 409} == {"slot_unavailable"}
@@ -95,7 +78,7 @@ def test_overlapping_lengths_and_buffers_race_to_one_winner(app: Slotwise, api: 
         (buffered, _at(day, 10)),
     ]
     bodies = [{"eventTypeId": et, "start": start, "attendee": attendee()} for et, start in wanted for _ in range(10)]
-    results = _all_at_once([lambda b=b: call(server, "POST", "/bookings", b) for b in bodies])
+    results = all_at_once([lambda b=b: call(server, "POST", "/bookings", b) for b in bodies])
     assert Counter(status for status, _ in results) == {201: 1, 409: 49}
     assert _bookings_created(app) == 1
 
@@ -104,7 +87,7 @@ def test_twenty_identical_requests_with_one_key_make_one_booking(app: Slotwise, 
     event_type = make_event_type(api, make_host(api))
     body = {"eventTypeId": event_type, "start": _at(_next_tuesday(), 11), "attendee": attendee()}
     key = {"Idempotency-Key": "double-click-7"}
-    results = _all_at_once([lambda: call(server, "POST", "/bookings", body, key) for _ in range(20)])
+    results = all_at_once([lambda: call(server, "POST", "/bookings", body, key) for _ in range(20)])
     assert {status for status, _ in results} == {201}
     assert all(reply == results[0][1] for _, reply in results)  # identical bodies, position included
     assert _bookings_created(app) == 1

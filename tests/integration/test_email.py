@@ -5,7 +5,6 @@ SMTP failures are retried or given up by kind."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,7 +21,7 @@ from tests.integration.conftest import Api, attendee, make_event_type, make_host
 from tests.integration.server import free_port
 from tests.integration.side_effects_support import Recorder, broker_env, dispatcher, running, wait_until, worker
 from tests.integration.smtp_server import Received, SmtpServer
-from tests.support import Clock
+from tests.support import Clock, count_reads
 
 HOST, GUEST = "ada@example.com", "bo@example.com"
 
@@ -173,14 +172,7 @@ def test_a_batch_reads_each_booking_host_and_event_type_once_and_one_refusal_sto
         api.post("/bookings", {"eventTypeId": event_type, "start": start, "attendee": attendee()})
     Recorder(LogSource(app)).step()
     rows = list(SideEffect.objects.filter(handler="email.booking").order_by("id"))
-    reads: Counter[UUID] = Counter()
-    get: Callable[..., Any] = app.repository.get
-
-    def counting(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-        reads[aggregate_id] += 1
-        return get(aggregate_id, *args, **kwargs)
-
-    monkeypatch.setattr(app.repository, "get", counting)
+    reads = count_reads(app, monkeypatch)
     smtp.refuse(GUEST, "550 5.1.1 No such user")
 
     outcomes = tasks.send_booking_emails([row.id for row in rows])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import json
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from eventsourcing.utils import get_topic
 from booking.application import Slotwise
 from booking.domain.booking import Booking
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
-from tests.integration.server import gunicorn
+from tests.integration.server import all_at_once, gunicorn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BOUND_MS = 100
@@ -72,22 +71,6 @@ def _at(day: date, hh: int, mm: int) -> str:
     return datetime.combine(day, clock_time(hh, mm), tzinfo=BERLIN).isoformat()
 
 
-def _all_at_once(calls: list[Any]) -> list[Answer]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
-
-
 def _flood(base: str, event_type: str, starts: list[str]) -> tuple[list[Answer], list[Answer], list[Answer]]:
     """Every booking and slot lookup at once, and /healthz probes a little later, into the queue."""
     first = datetime.now(UTC).date() + timedelta(days=8)
@@ -104,7 +87,7 @@ def _flood(base: str, event_type: str, starts: list[str]) -> tuple[list[Answer],
     calls = [book(i) for i in range(len(starts))]
     calls += [lambda: send(base, "GET", lookup)] * SLOT_LOOKUPS
     calls += [probe] * PROBES
-    answers = _all_at_once(calls)
+    answers = all_at_once(calls)
     booked, looked, probed = answers[: len(starts)], answers[len(starts) : -PROBES], answers[-PROBES:]
     return booked, looked, probed
 
