@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from uuid import uuid4
 
@@ -74,10 +74,14 @@ def running(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 proc.wait(15)
-            except subprocess.TimeoutExpired:
+            # the group, not only its leader: a pool child that outlived its parent would keep
+            # consuming this test's queues (and holding what it holds) into the tests after it
+            with suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
+            with suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
