@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from booking.celery import app
 from providers import calendar_sync, gcra, notifications, reminders
-from providers.effects import perform, prune
+from providers.effects import perform, perform_many, prune
 from providers.email import Outbox, unflushed_commits
 from providers.loads import Loads
 from providers.webhooks import delivery
@@ -36,12 +36,12 @@ def send_booking_email(side_effect_id: int) -> str:
 
 @app.task(name="slotwise.notifications.send_booking_emails", acks_late=True)
 def send_booking_emails(side_effect_ids: list[int]) -> list[str]:
-    """Several rows at once: one SMTP connection and one read of each booking, host and event
-    type for them all; each row is still claimed, carried out and finished on its own."""
+    """Several rows at once: one claim, one SMTP connection and one read of each booking, host
+    and event type for them all; each row is still carried out and finished on its own."""
     with unflushed_commits(), Outbox() as outbox:
         loads = Loads()
         policy = notifications.HANDLER.policy
-        return [perform(i, policy, lambda effect: notifications.run(effect, outbox, loads)) for i in side_effect_ids]
+        return perform_many(side_effect_ids, policy, lambda effect: notifications.run(effect, outbox, loads))
 
 
 @app.task(name="slotwise.notifications.send_due_reminders", acks_late=True)

@@ -90,13 +90,14 @@ def settings_in_a_fresh_process(names: tuple[str, ...], **env: str) -> subproces
 
 
 def count_reads(app: Any, monkeypatch: Any) -> Counter[UUID]:
-    """How often each aggregate is read from the event store (`app.repository.get`), from now on."""
+    """How often each aggregate's events are read from the event store, from now on: by the
+    repository (a load, or a cached aggregate's fast-forward) or by anyone reading them directly."""
     counted: Counter[UUID] = Counter()
-    get: Callable[..., Any] = app.repository.get
+    get: Callable[..., Any] = app.events.get
 
-    def counting(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-        counted[aggregate_id] += 1
-        return get(aggregate_id, *args, **kwargs)
+    def counting(originator_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        counted[originator_id] += 1
+        return get(originator_id, *args, **kwargs)
 
-    monkeypatch.setattr(app.repository, "get", counting)
+    monkeypatch.setattr(app.events, "get", counting)
     return counted

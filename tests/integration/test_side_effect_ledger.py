@@ -3,6 +3,7 @@ policy, deferrals cost no attempt, and old finished rows can be pruned."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -11,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from providers.base import Rejected, Unavailable
-from providers.effects import Deferred, RetryPolicy, Suppressed, claim, perform, prune
+from providers.effects import Deferred, RetryPolicy, Suppressed, claim, claim_many, perform, perform_many, prune
 from providers.models import SideEffect
 
 POLICY = RetryPolicy(base=1.0, cap=8.0, max_attempts=3)
@@ -42,6 +43,57 @@ def test_a_claimed_row_cannot_be_claimed_again_until_its_lease_runs_out(transact
     assert claim(row.id) is None  # a duplicate message while a worker holds it does nothing
     SideEffect.objects.filter(id=row.id).update(claimed_until=timezone.now() - timedelta(seconds=1))
     assert claim(row.id) is not None  # the holder died: the row is free again
+
+
+def test_a_batch_claim_takes_only_the_rows_a_claim_of_each_would_take(transactional_db: None) -> None:
+    free, due_again = _row(), _row(not_before=timezone.now() - timedelta(seconds=1))
+    held = _row(claimed_until=timezone.now() + timedelta(seconds=60))  # another worker's lease
+    later = _row(not_before=timezone.now() + timedelta(seconds=60))
+    finished = _row(state=SideEffect.DONE)
+    lapsed = _row(claimed_until=timezone.now() - timedelta(seconds=1))  # its worker died
+    ids = [row.id for row in (free, due_again, held, later, finished, lapsed)]
+    taken = claim_many(ids)
+    assert sorted(taken) == sorted([free.id, due_again.id, lapsed.id])
+    assert all(effect.claimed_until is not None and effect.claimed_until > timezone.now() for effect in taken.values())
+    assert claim_many(ids) == {}  # a duplicate batch while this worker holds them does nothing
+    assert claim(free.id) is None
+
+
+def test_a_batch_is_carried_out_row_by_row_and_each_row_once(transactional_db: None) -> None:
+    ok, failing, held = _row(), _row(), _row(claimed_until=timezone.now() + timedelta(seconds=60))
+    seen: list[int] = []
+
+    def work(effect: SideEffect) -> str:
+        seen.append(effect.id)
+        if effect.id == failing.id:
+            raise Unavailable("503")
+        return "sent"
+
+    outcomes = perform_many([ok.id, failing.id, held.id, ok.id], POLICY, work)
+    assert outcomes == ["sent", "retry scheduled", "nothing to do", "nothing to do"]
+    assert seen == [ok.id, failing.id]
+    states = dict(SideEffect.objects.filter(id__in=[ok.id, failing.id]).values_list("id", "state"))
+    assert states == {ok.id: SideEffect.DONE, failing.id: SideEffect.PENDING}
+
+
+def test_a_long_batch_renews_a_lease_near_its_end_and_skips_a_row_another_worker_took(
+    transactional_db: None, settings: Any
+) -> None:
+    settings.SLOTWISE_SIDE_EFFECT_LEASE_SECONDS = 2
+    first, second, third = _row(), _row(), _row()
+    leases: dict[int, Any] = {}
+
+    def slow(effect: SideEffect) -> str:
+        leases[effect.id] = effect.claimed_until
+        if effect.id == first.id:  # this row takes more than half of the batch's lease
+            time.sleep(1.2)
+            # meanwhile the third row's lease ran out and another worker claimed it
+            SideEffect.objects.filter(id=third.id).update(claimed_until=timezone.now() + timedelta(seconds=60))
+        return "sent"
+
+    assert perform_many([first.id, second.id, third.id], POLICY, slow) == ["sent", "sent", "nothing to do"]
+    assert leases[second.id] > leases[first.id]  # renewed before its work, not left to run out
+    assert SideEffect.objects.get(id=third.id).state == SideEffect.PENDING  # the other worker's to finish
 
 
 def test_a_retryable_failure_schedules_the_next_attempt_in_the_row(transactional_db: None) -> None:
