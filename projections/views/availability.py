@@ -10,14 +10,15 @@ from projections.views.base import Tables, View
 
 
 def _day_opened(view: Availability, e: Envelope, t: Tables) -> None:
-    t[AvailabilityDay].objects.get_or_create(
-        id=e.aggregate_id,
-        defaults={
-            "host_id": e.data["hostId"],
-            "local_date": date.fromisoformat(e.data["localDate"]),
-            "version": e.aggregate_version,
-        },
-    )
+    # a look and an insert, not get_or_create's look, savepoint, insert and release: the view has
+    # one writer (projections.leadership), so nobody inserts the day between the two
+    if not t[AvailabilityDay].objects.filter(id=e.aggregate_id).exists():
+        t[AvailabilityDay].objects.create(
+            id=e.aggregate_id,
+            host_id=e.data["hostId"],
+            local_date=date.fromisoformat(e.data["localDate"]),
+            version=e.aggregate_version,
+        )
 
 
 def _advance(e: Envelope, t: Tables) -> AvailabilityDay | None:
@@ -35,19 +36,19 @@ def _slot_reserved(view: Availability, e: Envelope, t: Tables) -> None:
     if day is None:
         return
     d = e.data
-    t[AvailabilityHold].objects.update_or_create(
-        host_id=day.host_id,
-        local_date=day.local_date,
-        booking_uid=d["bookingUid"],
-        defaults={
-            "event_type_id": d["eventTypeId"],
-            "start": datetime.fromisoformat(d["start"]),
-            "end": datetime.fromisoformat(d["end"]),
-            "blocked_start": datetime.fromisoformat(d["blockedStart"]),
-            "blocked_end": datetime.fromisoformat(d["blockedEnd"]),
-            "start_date": date.fromisoformat(d["startDate"]),
-        },
-    )
+    key = {"host_id": day.host_id, "local_date": day.local_date, "booking_uid": d["bookingUid"]}
+    hold = {
+        "event_type_id": d["eventTypeId"],
+        "start": datetime.fromisoformat(d["start"]),
+        "end": datetime.fromisoformat(d["end"]),
+        "blocked_start": datetime.fromisoformat(d["blockedStart"]),
+        "blocked_end": datetime.fromisoformat(d["blockedEnd"]),
+        "start_date": date.fromisoformat(d["startDate"]),
+    }
+    # an update, and an insert when it found nothing (a new hold, the usual case): two round
+    # trips, not update_or_create's savepoint, locking read, write and release (one writer)
+    if not t[AvailabilityHold].objects.filter(**key).update(**hold):
+        t[AvailabilityHold].objects.create(**key, **hold)
 
 
 def _slot_released(view: Availability, e: Envelope, t: Tables) -> None:
