@@ -21,11 +21,11 @@ from typing import Any
 
 def supervise(plan: dict[str, Any]) -> int:
     """`plan`: {"cwd", "web": argv, "web_env": extra environment, "background": {name: argv},
-    "niceness": for the background processes}. Returns gunicorn's exit status."""
-    cwd, niceness = plan["cwd"], int(plan["niceness"])
+    "niceness": {name: niceness} of the background processes}. Returns gunicorn's exit status."""
+    cwd, niceness = plan["cwd"], {name: int(value) for name, value in plan["niceness"].items()}
     web = subprocess.Popen(plan["web"], cwd=cwd, env={**os.environ, **plan["web_env"]})  # noqa: S603  # nosec B603  # - our own fixed command line, no shell
     background: dict[str, list[str]] = plan["background"]
-    running = {name: _start(command, cwd, niceness) for name, command in background.items()}
+    running = {name: _start(command, cwd, niceness.get(name, 0)) for name, command in background.items()}
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -43,7 +43,7 @@ def supervise(plan: dict[str, Any]) -> int:
                     delay = min(2 ** restarts[name], 30)
                     print(f"{name} exited ({proc.returncode}); restarting in {delay}s", file=sys.stderr, flush=True)
                     time.sleep(delay)
-                    running[name] = _start(background[name], cwd, niceness)
+                    running[name] = _start(background[name], cwd, niceness.get(name, 0))
             time.sleep(0.5)
     finally:
         for proc in (web, *running.values()):
@@ -61,9 +61,9 @@ def supervise(plan: dict[str, Any]) -> int:
 
 def _start(command: list[str], cwd: str, niceness: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(command, cwd=cwd)  # noqa: S603  # nosec B603  # - our own fixed command lines, no shell
-    # below the web workers: under a spike the cores serve requests first and the ledger and
-    # the views absorb the work, to catch up after it. Set before the process forks its own
-    # (a Celery worker's pool inherits it).
+    # below the web workers: under a spike the cores serve requests first, then the views, and
+    # the ledger absorbs the side effects, to catch up after it. Set before the process forks
+    # its own (a Celery worker's pool inherits it).
     with contextlib.suppress(OSError):  # a process that already exited
         os.setpriority(os.PRIO_PROCESS, proc.pid, niceness)
     return proc

@@ -20,7 +20,10 @@ from booking.settings.paths import VAR_DIR
 from projections.views import VIEWS
 
 ROOT = Path(__file__).resolve().parents[3]
-BACKGROUND_NICENESS = int(os.environ.get("SLOTWISE_BACKGROUND_NICENESS", "10"))
+# Below the web workers, and the views above the side effects: the availability view is what
+# slot answers are checked against, an email or a calendar sync can wait a minute.
+FOLLOWER_NICENESS = int(os.environ.get("SLOTWISE_FOLLOWER_NICENESS", "5"))
+WORKER_NICENESS = int(os.environ.get("SLOTWISE_WORKER_NICENESS", "15"))
 
 
 class Command(BaseCommand):
@@ -58,7 +61,7 @@ class Command(BaseCommand):
             "web": web,
             "web_env": {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
             "background": background,
-            "niceness": BACKGROUND_NICENESS,
+            "niceness": {"followers": FOLLOWER_NICENESS, "worker": WORKER_NICENESS},
         }
         sys.stdout.flush()
         sys.stderr.flush()
