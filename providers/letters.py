@@ -94,8 +94,10 @@ def letter(
     previous: tuple[datetime, datetime] | None = None,
     reason: str = "",
     lead: int = 0,
+    calendar: bytes | None = None,
 ) -> Invitation:
-    """The email `kind` (a booking event's name, or "reminder") sends to `role`."""
+    """The email `kind` (a booking event's name, or "reminder") sends to `role`. `calendar`: the
+    meeting's invitation (`invitation`) when the caller made it already for another recipient."""
     booking, me, other = meeting.booking, meeting.party(role), meeting.other(role)
     label, opening = OPENINGS[(kind, role)]
     start = booking.start.astimezone(ZoneInfo(me.time_zone))
@@ -121,11 +123,17 @@ def letter(
         to=me.address,
         subject=f"{label}: {meeting.title} with {other.name}, {start:%a} {start.day} {start:%b} {start:%H:%M}",
         body="\n".join(lines) + "\n",
-        calendar=event_calendar(
-            calendar_event(booking, meeting.title, meeting.host.time_zone, meeting.host.email), method
-        ),
+        calendar=calendar if calendar is not None else invitation(meeting),
         method=method,
         reply_to=other.address,
         # the first email about this booking, so mail clients keep them in one thread
         references=[] if kind == "booking.created" else [message_id(f"{event_id(booking.id, 1)}.{role}")],
     )
+
+
+def invitation(meeting: Meeting) -> bytes:
+    """The iTIP invitation of the meeting as its booking now stands, the same for both parties:
+    REQUEST, or CANCEL once the booking is cancelled (written in the host's zone)."""
+    method = "CANCEL" if meeting.booking.status == CANCELLED else "REQUEST"
+    event = calendar_event(meeting.booking, meeting.title, meeting.host.time_zone, meeting.host.email)
+    return event_calendar(event, method)

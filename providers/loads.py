@@ -9,7 +9,8 @@ nothing can go stale."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, project_aggregate
@@ -20,6 +21,8 @@ from booking.domain.booking import Booking
 from booking.domain.event_type import EventType
 from booking.domain.host import Host
 
+T = TypeVar("T")
+
 
 class Loads:
     def __init__(self, app: Slotwise | None = None) -> None:
@@ -28,6 +31,7 @@ class Loads:
         self._bookings: dict[tuple[UUID, int], Booking] = {}
         self._hosts: dict[tuple[UUID, UUID], Host] = {}
         self._event_types: dict[UUID, EventType] = {}
+        self._made: dict[Hashable, Any] = {}
 
     def events(self, aggregate_id: UUID) -> list[Any]:
         """The aggregate's stored events, oldest first."""
@@ -56,3 +60,10 @@ class Loads:
         if event_type_id not in self._event_types:
             self._event_types[event_type_id] = self.app.event_type(event_type_id)
         return self._event_types[event_type_id]
+
+    def once(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make` gives, made once per batch for every row that asks by the same `key`."""
+        if key not in self._made:
+            self._made[key] = make()
+        made: T = self._made[key]
+        return made

@@ -25,7 +25,7 @@ from providers.calendar_sync import BOOKING_EVENTS
 from providers.effects import Handler, RetryPolicy
 from providers.email import Outbox, composing
 from providers.email_cap import ensure_under_cap
-from providers.letters import Meeting, letter
+from providers.letters import Meeting, invitation, letter
 from providers.loads import Loads
 from providers.models import SideEffect
 
@@ -69,15 +69,18 @@ def run(effect: SideEffect, outbox: Outbox, loads: Loads | None = None) -> str:
     ensure_under_cap(effect, meeting.party(effect.target).email)
     previous = (stored.from_start, stored.from_end) if kind == "booking.rescheduled" else None
     with composing():
-        invitation = letter(
+        # both parties' emails about one event carry the same invitation: written once a batch
+        calendar = loads.once(("invitation", booking.id, booking.version), lambda: invitation(meeting))
+        email = letter(
             meeting,
             effect.target,
             kind,
             local_id=f"{effect.event_id}.{effect.target}",
             previous=previous,
             reason=getattr(stored, "reason", "") or "",
+            calendar=calendar,
         )
-    outbox.send(invitation)
+    outbox.send(email)
     return "sent"
 
 

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from booking.application import Slotwise
 from booking.public_events import event_id
 from projections.sources import LogSource
-from providers import tasks
+from providers import letters, tasks
 from providers.models import SideEffect
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
 from tests.integration.server import free_port
@@ -173,6 +173,14 @@ def test_a_batch_reads_each_booking_host_and_event_type_once_and_one_refusal_sto
     Recorder(LogSource(app)).step()
     rows = list(SideEffect.objects.filter(handler="email.booking").order_by("id"))
     reads = count_reads(app, monkeypatch)
+    written: list[str] = []
+    write = letters.event_calendar
+
+    def counted(event: Any, method: str) -> bytes:
+        written.append(event.uid)
+        return write(event, method)
+
+    monkeypatch.setattr(letters, "event_calendar", counted)
     smtp.refuse(GUEST, "550 5.1.1 No such user")
 
     outcomes = tasks.send_booking_emails([row.id for row in rows])
@@ -183,6 +191,7 @@ def test_a_batch_reads_each_booking_host_and_event_type_once_and_one_refusal_sto
     assert len(rows) == 4 and len(bookings) == 2
     # two emails per booking, one read of it; one read of the host and the event type for the batch
     assert reads == Counter({**dict.fromkeys(bookings, 1), UUID(host): 1, UUID(event_type): 1})
+    assert sorted(written) == sorted(str(b) for b in bookings)  # one invitation per event, for both parties
     assert sorted(SideEffect.objects.values_list("state", flat=True)) == ["done", "done", "failed", "failed"]
 
 
