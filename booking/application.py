@@ -260,8 +260,8 @@ class Slotwise(Application[UUID]):
         `holds` reads reservations from elsewhere (the availability view); by default they come
         from the calendar-day aggregates themselves.
         """
-        event_type = self.event_type(event_type_id)
-        host = self._get(Host, event_type.host_id)
+        event_type = self._get(EventType, event_type_id, copy=False)  # read only: no copies
+        host = self._get(Host, event_type.host_id, copy=False)
         tz = zone(host.time_zone)
         days = _dates(start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date())
         around = _dates(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
@@ -278,8 +278,9 @@ class Slotwise(Application[UUID]):
             raise InvalidValue.single("eventTypeId", "unknown event type") from None
 
         def decide() -> tuple[Booking, list[Aggregate]]:
-            event_type = self.event_type(event_type_id)
-            host = self._get(Host, event_type.host_id)
+            # read, never saved: the calendar days carry the decision's version check
+            event_type = self._get(EventType, event_type_id, copy=False)
+            host = self._get(Host, event_type.host_id, copy=False)
             tz, rules = zone(host.time_zone), event_type.rules
             probe = Reservation.for_booking(ids.NAMESPACE, rules, start, tz)
             calendars = self._calendar_days(host.id, probe.local_dates(tz), open_missing=True)
@@ -430,9 +431,13 @@ class Slotwise(Application[UUID]):
         subject: Aggregate = self.repository.get(record.resource_id, version=record.resource_version)
         return Outcome(subject, position_of(self.recorder, record.id, 1), record.outcome == "created", replayed=True)
 
-    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+    def _get(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A:
+        """The aggregate at the store's latest version. `copy=False`, for a caller that only
+        reads it and never changes or saves it: the cached aggregate itself, not a deep copy of
+        it (another thread may fast-forward it meanwhile; its events replace attributes whole,
+        so each attribute read is of one version or the next)."""
         try:
-            found: Aggregate | None = self.repository.get(aggregate_id)
+            found: Aggregate | None = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             found = None
         if not isinstance(found, cls):
