@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from projections.envelope import Envelope
 from projections.models import DeadLetter
-from projections.views.base import Tables, View
+from projections.views.base import Tables, View, remembering
 
 log = logging.getLogger("slotwise.projector")
 
@@ -51,7 +51,7 @@ class Applier:
         and the events before it stay applied.
         """
         try:
-            with transaction.atomic():
+            with transaction.atomic(), remembering():
                 for event in batch:
                     self.view.apply(event, self.live_tables)
             return list(batch), None

@@ -79,8 +79,8 @@ def _times(start: datetime, end: datetime, zone: ZoneInfo) -> dict[str, object]:
 def _booking_created(view: Agenda, e: Envelope, t: Tables) -> None:
     if t[AgendaEntry].objects.filter(uid=e.aggregate_id).exists():
         return  # redelivered
-    host = t[AgendaHost].objects.get(id=e.data["hostId"])
-    event_type = t[AgendaEventType].objects.get(id=e.data["eventTypeId"])
+    host = view.row(t, AgendaHost, e.data["hostId"])
+    event_type = view.row(t, AgendaEventType, e.data["eventTypeId"])
     attendee = e.data["attendee"]
     start, end = datetime.fromisoformat(e.data["start"]), datetime.fromisoformat(e.data["end"])
     t[AgendaEntry].objects.create(
@@ -124,6 +124,7 @@ def _booking_cancelled(view: Agenda, e: Envelope, t: Tables) -> None:
 class Agenda(View):
     name = "agenda"
     models = (AgendaHost, AgendaEventType, AgendaEntry)
+    keeps_rows = frozenset({"booking.created", "booking.rescheduled", "booking.cancelled"})
     handlers = {
         "host.registered": _host_registered,
         "event_type.created": _event_type_created,

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Model
 
 from projections.envelope import Envelope
 
 # The tables a view writes to: the live models, or their staging copies during a replay.
 Tables = Mapping[type[models.Model], Any]
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Within the block (one batch, under one savepoint), rows read with `View.row` are read once
+    and remembered; they are forgotten at its end, so a batch rolled back leaves nothing behind."""
+    _batch.rows = {}
+    try:
+        yield
+    finally:
+        _batch.rows = None
 
 
 class View:
@@ -20,8 +37,35 @@ class View:
     # The read stores it can live in. A view kept only in SQL stays there whatever
     # SLOTWISE_READ_STORE says, and has an empty index in Elasticsearch.
     stores: ClassVar[tuple[str, ...]] = ("sql", "elasticsearch")
+    # The events whose handlers never write a table that `row` reads: the remembered rows stay
+    # true across them. Before any other event this view handles, they are forgotten.
+    keeps_rows: ClassVar[frozenset[str]] = frozenset()
 
     def apply(self, event: Envelope, tables: Tables) -> None:
         handler = self.handlers.get(event.type)
-        if handler is not None:
-            handler(self, event, tables)
+        if handler is None:
+            return
+        rows: dict[Any, Any] | None = getattr(_batch, "rows", None)
+        if rows and event.type not in self.keeps_rows:
+            rows.clear()
+        handler(self, event, tables)
+
+    @staticmethod
+    def row(tables: Tables, model: type[Model], pk: Any, *, required: bool = True) -> Any:
+        """The row of `model` whose primary key is `pk` (None if there is none and it is not
+        `required`), read once per batch while `remembering`: a batch of bookings names the same
+        hosts and event types again and again."""
+        rows: dict[Any, Any] | None = getattr(_batch, "rows", None)
+        key = (id(tables), model, str(pk))
+        if rows is None or key not in rows:
+            found = tables[model].objects.filter(**{model._meta.pk.attname if model._meta.pk else "id": pk}).first()
+            if rows is None:
+                return _required(model, pk, found) if required else found
+            rows[key] = found
+        return _required(model, pk, rows[key]) if required else rows[key]
+
+
+def _required(model: type[Model], pk: Any, found: Any) -> Any:
+    if found is None:
+        raise model.DoesNotExist(f"no {model.__name__} {pk}")
+    return found

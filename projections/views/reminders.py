@@ -54,7 +54,7 @@ def _event_type_updated(view: Reminders, e: Envelope, t: Tables) -> None:
 
 def _plan(e: Envelope, t: Tables, event_type_id: Any, start: datetime) -> str:
     """Rows for the lead times still ahead when `e` happened; returns those lead times."""
-    kind = t[ReminderEventType].objects.filter(id=event_type_id).first()
+    kind = View.row(t, ReminderEventType, event_type_id, required=False)
     planned = []
     for minutes in minutes_of(kind.minutes) if kind is not None else DEFAULT_REMINDERS:
         due_at = start - timedelta(minutes=minutes)
@@ -109,6 +109,7 @@ class Reminders(View):
     name = "reminders"
     stores = ("sql",)  # small, and the scheduler queries it: never in Elasticsearch
     models = (ReminderEventType, ReminderBooking, Reminder)
+    keeps_rows = frozenset({"booking.created", "booking.rescheduled", "booking.cancelled"})
     handlers = {
         "event_type.created": _event_type_created,
         "event_type.updated": _event_type_updated,

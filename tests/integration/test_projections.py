@@ -4,9 +4,11 @@ nothing, poison events are parked, and a replay swaps in without a read error.""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 
 from booking.application import Slotwise
@@ -134,3 +136,27 @@ def test_replay_while_bookings_arrive_swaps_in_a_complete_view_without_read_erro
     live_rows = snapshots()["agenda"]
     replay(VIEWS["agenda"], LogSource(app))
     assert snapshots()["agenda"] == live_rows
+
+
+def test_a_batch_reads_each_host_and_event_type_once_and_sees_a_rename_within_it(app: Slotwise) -> None:
+    scene = Scene(app, event_types=1)
+    agenda = Projector(VIEWS["agenda"], LogSource(app))
+    agenda.catch_up()
+    kind = scene.event_types[0]
+    for n in (1, 3, 5):
+        app.book_slot(kind, scene.start(n), ATTENDEE)
+    app.update_event_type(scene.org, kind, {"title": "Renamed"})
+    renamed = app.book_slot(kind, scene.start(7), ATTENDEE).subject.id
+    with CaptureQueriesContext(connection) as seen:
+        assert agenda.step() > 0  # one batch: three bookings, the rename, one more booking
+    reads = Counter(
+        table
+        for q in seen.captured_queries
+        for table in ("agenda_host", "agenda_event_type")
+        if f'FROM "{table}"' in q["sql"]
+    )
+    # once for the three bookings, and once more for the booking after the rename, which made the
+    # batch forget what it had read
+    assert reads == {"agenda_host": 2, "agenda_event_type": 2}
+    assert AgendaEntry.objects.get(uid=renamed).title == "Renamed"
+    assert set(AgendaEntry.objects.filter(event_type_id=kind).values_list("title", flat=True)) == {"Renamed"}
