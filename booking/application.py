@@ -267,7 +267,7 @@ class Slotwise(Application[UUID]):
         around = _dates(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
         held = tuple(holds(host.id, around)) if holds else _held(self._calendar_days(host.id, around))
         availability = Availability(host.schedule, tz, event_type.rules, self.clock(), held)
-        return [s for s in availability.offered(days) if start <= s < end]
+        return availability.offered(days, within=(start, end))
 
     def book_slot(
         self, event_type_id: UUID, start: datetime, attendee: dict[str, str], idem: Idempotency | None = None

@@ -170,15 +170,30 @@ class Availability:
         if refusal is not None:
             raise refusal
 
-    def offered(self, days: Iterable[date]) -> list[datetime]:
-        """Every bookable start on the given host-local days, in time order."""
+    def offered(self, days: Iterable[date], within: tuple[datetime, datetime] | None = None) -> list[datetime]:
+        """Every bookable start on the given host-local days (and in [start, end) of `within`),
+        in time order: the starts `_rule_refusal` passes, with what it asks of each start that
+        only depends on the day (the booking window, the daily limit) asked once a day, and the
+        starts outside `within` never asked about."""
         holds = self._holds(None)
-        return [
-            start
-            for day in days
-            for start in candidate_starts(self.schedule, self.tz, self.rules, day)
-            if self._rule_refusal(start, day, holds) is None
-        ]
+        rules = self.rules
+        earliest = self.now + rules.minimum_notice
+        last_day = self.now.astimezone(self.tz).date() + timedelta(days=rules.booking_window_days)
+        length, before, after, limit = rules.length, rules.buffer_before, rules.buffer_after, rules.max_per_day
+        low, high = within if within is not None else (None, None)
+        offered: list[datetime] = []
+        for day in days:
+            if day > last_day:
+                continue
+            if limit is not None and holds.per_day.get((rules.event_type_id, day), 0) >= limit:
+                continue
+            for start in candidate_starts(self.schedule, self.tz, rules, day):
+                if start < earliest or (low is not None and high is not None and not low <= start < high):
+                    continue
+                end = start + length
+                if not holds.conflict(start, end, start - before, end + after):
+                    offered.append(start)
+        return offered
 
 
 _NO_BOOKING = UUID(int=0)

@@ -180,3 +180,63 @@ def test_the_hold_index_finds_a_conflict_exactly_when_some_hold_conflicts(
     pairwise = any(wanted.conflicts_with(other) for other in reservations)
     index = _Holds(reservations)
     assert index.conflict(wanted.start, wanted.end, wanted.blocked_start, wanted.blocked_end) == pairwise
+
+
+# `offered` asks once a day what only depends on the day, and skips the starts outside the range
+# asked for; it must offer exactly the starts in that range that a refusal of each would pass.
+@st.composite
+def offers(draw: st.DrawFn) -> tuple[Availability, list[date], tuple[datetime, datetime]]:
+    kind = rules(
+        length=timedelta(minutes=draw(st.sampled_from([15, 30, 60]))),
+        interval=timedelta(minutes=draw(st.sampled_from([15, 30, 60]))),
+        buffer_before=timedelta(minutes=draw(lengths)),
+        buffer_after=timedelta(minutes=draw(lengths)),
+        minimum_notice=timedelta(minutes=draw(st.sampled_from([0, 60, 600, 1500, 3000]))),
+        booking_window_days=draw(st.integers(min_value=0, max_value=3)),
+        max_per_day=draw(st.none() | st.integers(min_value=1, max_value=3)),
+    )
+    other = rules(event_type_id=UUID(int=2))
+    first = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, midnight UTC
+    reservations = [
+        Reservation.for_booking(
+            uuid4(),
+            draw(st.sampled_from([kind, other])),
+            first + timedelta(minutes=15 * draw(st.integers(0, 500))),
+            BERLIN,
+        )
+        for _ in range(draw(st.integers(min_value=0, max_value=10)))
+    ]
+    every_day = Schedule.parse(
+        {
+            d: [{"start": "00:00", "end": "24:00"}] if draw(st.booleans()) else [{"start": "08:00", "end": "12:30"}]
+            for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        },
+        [],
+    )
+    now = first + timedelta(minutes=15 * draw(st.integers(0, 300)))
+    days = [date(2026, 1, 5) + timedelta(days=n) for n in range(draw(st.integers(min_value=1, max_value=5)))]
+    low = first + timedelta(minutes=15 * draw(st.integers(-100, 500)))
+    high = low + timedelta(minutes=15 * draw(st.integers(0, 500)))
+    return Availability(every_day, BERLIN, kind, now, tuple(reservations)), days, (low, high)
+
+
+@given(offers())
+@settings(max_examples=300, deadline=None)
+def test_offered_starts_are_exactly_those_a_refusal_of_each_would_pass(
+    case: tuple[Availability, list[date], tuple[datetime, datetime]],
+) -> None:
+    check, days, (low, high) = case
+    holds = check._holds(None)
+    one_by_one = [
+        start
+        for day in days
+        for start in candidate_starts(check.schedule, check.tz, check.rules, day)
+        if low <= start < high and check._rule_refusal(start, day, holds) is None
+    ]
+    assert check.offered(days, within=(low, high)) == one_by_one
+    assert check.offered(days) == [
+        s
+        for day in days
+        for s in candidate_starts(check.schedule, check.tz, check.rules, day)
+        if check._rule_refusal(s, day, holds) is None
+    ]
