@@ -164,7 +164,9 @@ def perform(effect_id: int, policy: RetryPolicy, work: Callable[[SideEffect], st
 
 def perform_many(effect_ids: Sequence[int], policy: RetryPolicy, work: Callable[[SideEffect], str]) -> list[str]:
     """`perform` for several rows, claimed together (two queries, not two a row); each is still
-    carried out and finished on its own, so a crash mid-batch repeats at most the row it was in."""
+    carried out and finished on its own, so a crash mid-batch repeats at most the row it was in.
+    The rows after it stay claimed until the lease runs out (SLOTWISE_SIDE_EFFECT_LEASE_SECONDS):
+    the redelivered message finds them held and the dispatcher sends them again after that."""
     claimed = claim_many(effect_ids)
     outcomes = []
     for effect_id in effect_ids:
