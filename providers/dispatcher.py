@@ -58,6 +58,9 @@ class Dispatcher:
                 if positions.lock(NAME) != start:
                     return 0
                 cache: dict[str, Any] = {}  # handlers' lookups, shared across this batch
+                for handler in HANDLERS.values():
+                    if handler.prepare is not None:
+                        handler.prepare([event for event in batch if event.type in handler.events], cache)
                 rows = [row for event in batch for row in self._rows(event, cache)]
                 # one insert for the batch; a row recorded before (a replayed batch) stays as it is
                 SideEffect.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)

@@ -77,6 +77,9 @@ class Handler:
     # a task that takes a list of rows, sharing its reads and connections across them; the
     # dispatcher sends due rows to it in chunks (rows of handlers without one go one by one)
     batch_task: str | None = None
+    # run once per dispatcher batch with the batch's events this handler follows, before
+    # `targets` is asked about each: to read in one query what `targets` would read per event
+    prepare: Callable[[Sequence[Envelope], dict[str, Any]], None] | None = None
 
 
 def booking_of(event: Envelope, cache: dict[str, Any]) -> Booking:

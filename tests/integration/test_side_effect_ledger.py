@@ -4,7 +4,7 @@ policy, deferrals cost no attempt, and old finished rows can be pruned."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -187,3 +187,40 @@ def test_metrics_show_waiting_work_and_dead_letters_per_handler(transactional_db
     assert 'slotwise_side_effects{handler="calendar.sync",state="failed"} 1.0' in text
     waited = next(line for line in text.splitlines() if line.startswith("slotwise_side_effect_oldest_pending_seconds{"))
     assert 299 < float(waited.split()[-1]) < 400
+
+
+def test_a_dispatcher_batch_reads_the_calendars_of_all_its_hosts_in_one_query(app: Any, api: Any, clock: Any) -> None:
+    clock.now = datetime(2026, 3, 20, 8, tzinfo=UTC)  # the bookings below are three days ahead
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projections.sources import LogSource
+    from providers.models import CalendarAccount
+    from tests.integration.conftest import attendee, make_event_type, make_host
+    from tests.integration.side_effects_support import Recorder
+
+    hosts = [make_host(api) for _ in range(3)]
+    calendars = [
+        CalendarAccount.objects.create(
+            organisation_id=uuid4(), host_id=hosts[0], provider="caldav", url=f"http://127.0.0.1:9/{n}", secret="-"
+        )
+        for n in range(2)
+    ]
+    CalendarAccount.objects.create(  # gone: no sync
+        organisation_id=uuid4(),
+        host_id=hosts[1],
+        provider="caldav",
+        url="http://127.0.0.1:9/x",
+        secret="-",
+        disconnected_at=timezone.now(),
+    )
+    for host in hosts:
+        kind = make_event_type(api, host)
+        for hour in (9, 10):
+            body = {"eventTypeId": kind, "start": f"2026-03-23T{hour:02d}:00:00+01:00", "attendee": attendee()}
+            assert api.post("/bookings", body).status == 201
+    with CaptureQueriesContext(connection) as seen:
+        Recorder(LogSource(app)).step()
+    assert len([q for q in seen.captured_queries if 'FROM "provider_calendar_account"' in q["sql"]]) == 1
+    syncs = SideEffect.objects.filter(handler="calendar.sync")
+    assert sorted(syncs.values_list("target", flat=True)) == sorted(str(c.id) for c in calendars for _ in (9, 10))
