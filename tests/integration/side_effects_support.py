@@ -15,6 +15,7 @@ from uuid import uuid4
 from django.conf import settings
 
 from providers.dispatcher import Dispatcher
+from providers.models import SideEffect
 from tests.integration.server import ROOT, django_env
 
 REDIS_BROKER = "redis://127.0.0.1:6379/3"
@@ -84,12 +85,37 @@ def running(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
                 proc.wait(5)
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_until(check: Callable[[], bool], timeout: float, what: str, explain: Callable[[], str] | None = None) -> None:
+    """`explain`: what to say besides, when the wait runs out (the state that did not come)."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}" + (f"\n{explain()}" if explain else ""))
         time.sleep(0.05)
+
+
+def ledger_state(limit: int = 40) -> str:
+    """The side-effect rows not done yet and the dispatcher's position: why a drill's wait ran out."""
+    from projections.models import ProjectionPosition
+
+    rows = SideEffect.objects.exclude(state=SideEffect.DONE).order_by("id")[:limit]
+    lines = [
+        f"{r.id} {r.handler} {r.state} attempts={r.attempts} not_before={r.not_before} "
+        f"claimed_until={r.claimed_until} enqueued_at={r.enqueued_at} error={(r.last_error or '')[:200]!r}"
+        for r in rows
+    ]
+    done = SideEffect.objects.filter(state=SideEffect.DONE).count()
+    positions = dict(ProjectionPosition.objects.values_list("name", "position"))
+    return "\n".join([f"done: {done}; positions: {positions}; not done:", *lines])
+
+
+def processes_state(*procs: subprocess.Popen[bytes]) -> str:
+    """Whether each process a drill started still runs (a wait that ran out may be a dead worker)."""
+    return "; ".join(
+        f"{' '.join(proc.args[1:4]) if isinstance(proc.args, list) else proc.args}: "
+        f"{'running' if proc.poll() is None else f'exited {proc.returncode}'}"
+        for proc in procs
+    )
 
 
 class Recorder(Dispatcher):

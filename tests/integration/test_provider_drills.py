@@ -21,6 +21,8 @@ from tests.integration.fault_proxy import FaultProxy, Seen
 from tests.integration.side_effects_support import (
     broker_env,
     dispatcher,
+    ledger_state,
+    processes_state,
     running,
     share_redis,
     wait_until,
@@ -100,8 +102,14 @@ def test_429s_are_retried_by_the_policy_and_leave_one_event_per_booking(
         SLOTWISE_CALENDAR_RETRY_CAP_SECONDS=str(CAP),
         SLOTWISE_CALDAV_CALLS_PER_MINUTE="100000",  # this drill is about the provider's limit, not ours
     )
-    with running(worker(env), dispatcher(env)):
-        wait_until(lambda: SYNCS.count() == 12 and _all_done(), 120, "every sync")
+    procs = worker(env), dispatcher(env)
+    with running(*procs):
+        wait_until(
+            lambda: SYNCS.count() == 12 and _all_done(),
+            120,
+            "every sync",
+            lambda: f"{processes_state(*procs)}\n{ledger_state()}",
+        )
     assert _on_calendar(radicale_server, name) == sorted(uids)  # one event per booking
     throttled = [seen for seen in proxy.requests() if seen.status == 429]
     assert len(throttled) == 30
@@ -146,7 +154,7 @@ def test_sustained_5xx_opens_the_breaker_and_a_probe_closes_it_after_recovery(
         assert late == [], "calls went on while the breaker was open"
         assert not SYNCS.filter(state=SideEffect.FAILED).exists()  # paused, not given up
         proxy.clear()  # the provider recovers
-        wait_until(lambda: _all_done() and SYNCS.count() == 10, 60, "every sync after recovery")
+        wait_until(lambda: _all_done() and SYNCS.count() == 10, 60, "every sync after recovery", ledger_state)
         assert circuit() == "closed"
     first_after = min(seen.at for seen in proxy.requests() if seen.at > opened + 0.5)
     assert first_after - opened >= 3.0  # the first call after opening was the probe, after the pause
@@ -174,8 +182,14 @@ def test_google_rate_limit_answers_are_retried_across_workers_and_leave_one_even
         SLOTWISE_CALENDAR_RETRY_CAP_SECONDS=str(CAP),
         SLOTWISE_GOOGLE_CALLS_PER_MINUTE="100000",
     )
-    with running(worker(env), dispatcher(env)):
-        wait_until(lambda: SYNCS.count() == 12 and _all_done(), 120, "every sync")
+    procs = worker(env), dispatcher(env)
+    with running(*procs):
+        wait_until(
+            lambda: SYNCS.count() == 12 and _all_done(),
+            120,
+            "every sync",
+            lambda: f"{processes_state(*procs)}\n{ledger_state()}",
+        )
     events = google_server.events()
     assert sorted(e["iCalUID"] for e in events) == sorted(uids) and {e["status"] for e in events} == {"confirmed"}
     assert len([seen for seen in google_server.requests() if seen.status == 403]) == 20
