@@ -90,13 +90,13 @@ class Dispatcher:
 
         now = timezone.now()
         stale = now - timedelta(seconds=settings.SLOTWISE_SIDE_EFFECT_REQUEUE_SECONDS)
-        due = list(
+        unsent = (
             SideEffect.objects.filter(state=SideEffect.PENDING)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
             .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("position", "id")[:limit]
         )
+        due = list(unsent.order_by("position", "id")[:limit])
         chunks: dict[str, list[int]] = {}
         for effect in due:
             handler = HANDLERS[effect.handler]
@@ -109,8 +109,12 @@ class Dispatcher:
                 app.send_task(handler.batch_task, args=[chunks.pop(handler.batch_task)])
         for batch_task, ids in chunks.items():
             app.send_task(batch_task, args=[ids])
-        if due:  # one write for the batch: a row sent but not marked is only sent again (harmless)
-            SideEffect.objects.filter(id__in=[effect.id for effect in due]).update(enqueued_at=timezone.now())
+        if due:
+            # One write for the batch, to the rows still as they were read: a worker may already
+            # have run a message sent above and scheduled a retry (enqueued_at cleared, not_before
+            # ahead) or claimed the row; marking that row sent would leave the retry unsent until
+            # the requeue time. A row sent but not marked is only sent again (harmless).
+            unsent.filter(id__in=[effect.id for effect in due]).update(enqueued_at=timezone.now())
         return len(due)
 
     def run_forever(self, stop: threading.Event, wakeup: Wakeup | None = None) -> None:

@@ -224,3 +224,30 @@ def test_a_dispatcher_batch_reads_the_calendars_of_all_its_hosts_in_one_query(ap
     assert len([q for q in seen.captured_queries if 'FROM "provider_calendar_account"' in q["sql"]]) == 1
     syncs = SideEffect.objects.filter(handler="calendar.sync")
     assert sorted(syncs.values_list("target", flat=True)) == sorted(str(c.id) for c in calendars for _ in (9, 10))
+
+
+def test_a_retry_scheduled_while_its_message_was_being_sent_is_sent_again_when_due(
+    transactional_db: None, monkeypatch: Any
+) -> None:
+    from booking.bootstrap import get_app
+    from booking.celery import app as celery
+    from projections.sources import LogSource
+    from providers.dispatcher import Dispatcher
+
+    row = _row()
+    sent: list[Any] = []
+
+    def fast_worker(name: str, args: list[Any]) -> None:  # runs the work before the sender marks it
+        sent.append(args)
+        soon = RetryPolicy(base=0.01, cap=0.01, max_attempts=3)
+        assert perform(row.id, soon, _failing(Unavailable("429", retry_after=0.2))) == "retry scheduled"
+
+    monkeypatch.setattr(celery, "send_task", fast_worker)
+    dispatcher = Dispatcher(LogSource(get_app()))
+    assert dispatcher.publish() == 1
+    row.refresh_from_db()
+    assert row.enqueued_at is None  # the retry's, not marked sent by the message before it
+    time.sleep(0.3)
+    monkeypatch.setattr(celery, "send_task", lambda name, args: sent.append(args))
+    assert dispatcher.publish() == 1  # due again: sent again, not left until the requeue time
+    assert len(sent) == 2
