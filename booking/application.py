@@ -260,7 +260,9 @@ class Slotwise(Application[UUID]):
         `holds` reads reservations from elsewhere (the availability view); by default they come
         from the calendar-day aggregates themselves.
         """
-        event_type = self._get(EventType, event_type_id, copy=False)  # read only: no copies
+        # read only, no copies: a host fast-forwarded meanwhile by another thread can at worst
+        # offer a slot of a schedule a moment old, which the booking's decision then checks
+        event_type = self._get(EventType, event_type_id, copy=False)
         host = self._get(Host, event_type.host_id, copy=False)
         tz = zone(host.time_zone)
         days = _dates(start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date())
@@ -278,9 +280,10 @@ class Slotwise(Application[UUID]):
             raise InvalidValue.single("eventTypeId", "unknown event type") from None
 
         def decide() -> tuple[Booking, list[Aggregate]]:
-            # read, never saved: the calendar days carry the decision's version check
-            event_type = self._get(EventType, event_type_id, copy=False)
-            host = self._get(Host, event_type.host_id, copy=False)
+            # copies: a schedule read while another thread fast-forwards the cached host could
+            # mix two versions (weekly hours of one, overrides of the other); a decision must not
+            event_type = self.event_type(event_type_id)
+            host = self._get(Host, event_type.host_id)
             tz, rules = zone(host.time_zone), event_type.rules
             probe = Reservation.for_booking(ids.NAMESPACE, rules, start, tz)
             calendars = self._calendar_days(host.id, probe.local_dates(tz), open_missing=True)
@@ -433,9 +436,9 @@ class Slotwise(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID, *, copy: bool = True) -> A:
         """The aggregate at the store's latest version. `copy=False`, for a caller that only
-        reads it and never changes or saves it: the cached aggregate itself, not a deep copy of
-        it (another thread may fast-forward it meanwhile; its events replace attributes whole,
-        so each attribute read is of one version or the next)."""
+        reads it, never changes or saves it and decides nothing on it: the cached aggregate
+        itself, not a deep copy (another thread may fast-forward it meanwhile: its events replace
+        attributes whole, so each attribute read is of one version or the next)."""
         try:
             found: Aggregate | None = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
