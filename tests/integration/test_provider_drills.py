@@ -89,6 +89,18 @@ def _all_done() -> bool:
     return not SYNCS.exclude(state=SideEffect.DONE).exists()
 
 
+def _sync_all(env: dict[str, str], count: int) -> None:
+    """A worker and the dispatcher, until `count` syncs are recorded and all of them done."""
+    procs = worker(env), dispatcher(env)
+    with running(*procs):
+        wait_until(
+            lambda: SYNCS.count() == count and _all_done(),
+            120,
+            "every sync",
+            lambda: f"{processes_state(*procs)}\n{ledger_state()}",
+        )
+
+
 @pytest.mark.parametrize("retry_after", ["1", None], ids=["with-retry-after", "without-retry-after"])
 def test_429s_are_retried_by_the_policy_and_leave_one_event_per_booking(
     app: Slotwise, api: Api, radicale_server: Any, proxy: FaultProxy, retry_after: str | None
@@ -102,14 +114,7 @@ def test_429s_are_retried_by_the_policy_and_leave_one_event_per_booking(
         SLOTWISE_CALENDAR_RETRY_CAP_SECONDS=str(CAP),
         SLOTWISE_CALDAV_CALLS_PER_MINUTE="100000",  # this drill is about the provider's limit, not ours
     )
-    procs = worker(env), dispatcher(env)
-    with running(*procs):
-        wait_until(
-            lambda: SYNCS.count() == 12 and _all_done(),
-            120,
-            "every sync",
-            lambda: f"{processes_state(*procs)}\n{ledger_state()}",
-        )
+    _sync_all(env, 12)
     assert _on_calendar(radicale_server, name) == sorted(uids)  # one event per booking
     throttled = [seen for seen in proxy.requests() if seen.status == 429]
     assert len(throttled) == 30
@@ -182,14 +187,7 @@ def test_google_rate_limit_answers_are_retried_across_workers_and_leave_one_even
         SLOTWISE_CALENDAR_RETRY_CAP_SECONDS=str(CAP),
         SLOTWISE_GOOGLE_CALLS_PER_MINUTE="100000",
     )
-    procs = worker(env), dispatcher(env)
-    with running(*procs):
-        wait_until(
-            lambda: SYNCS.count() == 12 and _all_done(),
-            120,
-            "every sync",
-            lambda: f"{processes_state(*procs)}\n{ledger_state()}",
-        )
+    _sync_all(env, 12)
     events = google_server.events()
     assert sorted(e["iCalUID"] for e in events) == sorted(uids) and {e["status"] for e in events} == {"confirmed"}
     assert len([seen for seen in google_server.requests() if seen.status == 403]) == 20
