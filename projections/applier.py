@@ -46,14 +46,14 @@ class Applier:
     def apply(self, batch: list[Envelope]) -> tuple[list[Envelope], Envelope | None]:
         """Applies events in order until one fails; returns those moved past and the failed one.
 
-        Call inside a transaction. The batch is tried under one savepoint; only when an event in
-        it fails is it applied again one savepoint per event, so a failure leaves no partial rows
-        and the events before it stay applied.
+        Call inside a transaction. The batch is tried whole under one savepoint (runs of events
+        in bulk statements, `View.apply_all`); only when an event in it fails is it applied again
+        one savepoint per event, so a failure leaves no partial rows and the events before it
+        stay applied.
         """
         try:
             with transaction.atomic(), remembering():
-                for event in batch:
-                    self.view.apply(event, self.live_tables)
+                self.view.apply_all(batch, self.live_tables)
             return list(batch), None
         except TRANSIENT:
             raise

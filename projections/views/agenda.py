@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from booking.domain.event_type import DEFAULTS
@@ -76,14 +78,13 @@ def _times(start: datetime, end: datetime, zone: ZoneInfo) -> dict[str, object]:
     }
 
 
-def _booking_created(view: Agenda, e: Envelope, t: Tables) -> None:
-    if t[AgendaEntry].objects.filter(uid=e.aggregate_id).exists():
-        return  # redelivered
+def _entry(view: Agenda, e: Envelope, t: Tables) -> dict[str, Any]:
+    """The new entry's columns for a `booking.created`."""
     host = view.row(t, AgendaHost, e.data["hostId"])
     event_type = view.row(t, AgendaEventType, e.data["eventTypeId"])
     attendee = e.data["attendee"]
     start, end = datetime.fromisoformat(e.data["start"]), datetime.fromisoformat(e.data["end"])
-    t[AgendaEntry].objects.create(
+    return dict(
         uid=e.aggregate_id,
         organisation_id=e.data["organisationId"],
         host_id=host.id,
@@ -101,17 +102,24 @@ def _booking_created(view: Agenda, e: Envelope, t: Tables) -> None:
     )
 
 
+def _booking_created(view: Agenda, e: Envelope, t: Tables) -> None:
+    if t[AgendaEntry].objects.filter(uid=e.aggregate_id).exists():
+        return  # redelivered
+    t[AgendaEntry].objects.create(**_entry(view, e, t))
+
+
+def _rescheduled_times(e: Envelope, host_time_zone: str) -> dict[str, object]:
+    return _times(
+        datetime.fromisoformat(e.data["toStart"]), datetime.fromisoformat(e.data["toEnd"]), ZoneInfo(host_time_zone)
+    )
+
+
 def _booking_rescheduled(view: Agenda, e: Envelope, t: Tables) -> None:
     entry = t[AgendaEntry].objects.filter(uid=e.aggregate_id, version__lt=e.aggregate_version).first()
     if entry is None:
         return
-    times = _times(
-        datetime.fromisoformat(e.data["toStart"]),
-        datetime.fromisoformat(e.data["toEnd"]),
-        ZoneInfo(entry.host_time_zone),
-    )
     t[AgendaEntry].objects.filter(uid=e.aggregate_id).update(
-        updated_at=e.occurred_at, version=e.aggregate_version, **times
+        updated_at=e.occurred_at, version=e.aggregate_version, **_rescheduled_times(e, entry.host_time_zone)
     )
 
 
@@ -121,10 +129,49 @@ def _booking_cancelled(view: Agenda, e: Envelope, t: Tables) -> None:
     )
 
 
+# what a reschedule or a cancellation may change in an entry
+CHANGING = ("start", "end", "start_local", "end_local", "local_date", "minutes", "status", "updated_at", "version")
+
+
+def _bookings(view: Agenda, run: list[Envelope], t: Tables) -> None:
+    """A run of booking events in three statements: the entries they name are read at once,
+    changed in memory in log order with the checks one by one makes, then the new ones are
+    inserted and the changed ones updated together."""
+    model = t[AgendaEntry]
+    known = {row.uid: row for row in model.objects.filter(uid__in={e.aggregate_id for e in run})}
+    new: dict[UUID, Any] = {}
+    changed: dict[UUID, Any] = {}
+    for e in run:
+        entry = new.get(e.aggregate_id) or known.get(e.aggregate_id)
+        if e.type == "booking.created":
+            if entry is None:  # else redelivered
+                new[e.aggregate_id] = model(**_entry(view, e, t))
+            continue
+        if entry is None or entry.version >= e.aggregate_version:
+            continue  # unknown or already applied
+        if e.type == "booking.rescheduled":
+            for column, value in _rescheduled_times(e, entry.host_time_zone).items():
+                setattr(entry, column, value)
+        else:
+            entry.status = "cancelled"
+        entry.updated_at, entry.version = e.occurred_at, e.aggregate_version
+        if e.aggregate_id not in new:
+            changed[e.aggregate_id] = entry
+    if new:
+        model.objects.bulk_create(new.values())
+    if changed:
+        model.objects.bulk_update(changed.values(), CHANGING)
+
+
 class Agenda(View):
     name = "agenda"
     models = (AgendaHost, AgendaEventType, AgendaEntry)
     keeps_rows = frozenset({"booking.created", "booking.rescheduled", "booking.cancelled"})
+    runs = keeps_rows
+
+    def apply_run(self, run: list[Envelope], tables: Tables) -> None:
+        _bookings(self, run, tables)
+
     handlers = {
         "host.registered": _host_registered,
         "event_type.created": _event_type_created,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -40,15 +40,52 @@ class View:
     # The events whose handlers never write a table that `row` reads: the remembered rows stay
     # true across them. Before any other event this view handles, they are forgotten.
     keeps_rows: ClassVar[frozenset[str]] = frozenset()
+    # The event types `apply_run` takes a run of at once: a few statements for the whole run
+    # instead of a few per event. It must leave the tables as `apply` one by one would, and
+    # must not read with `row` a table it writes (a run forgets the remembered rows before it
+    # starts when one of its types is not in `keeps_rows`, not in its midst).
+    runs: ClassVar[frozenset[str]] = frozenset()
 
     def apply(self, event: Envelope, tables: Tables) -> None:
         handler = self.handlers.get(event.type)
         if handler is None:
             return
-        rows: dict[Any, Any] | None = getattr(_batch, "rows", None)
-        if rows and event.type not in self.keeps_rows:
-            rows.clear()
+        self._forget_before(event.type)
         handler(self, event, tables)
+
+    def apply_all(self, events: Iterable[Envelope], tables: Tables) -> None:
+        """Applies `events` in log order, as `apply` on each would, handing each unbroken run of
+        `runs` event types (other types it does not handle do not break a run) to `apply_run`.
+
+        For the live store's models (a replay into memory applies one by one): a run's writes
+        are bulk statements, which the tables held in memory do not offer."""
+        run: list[Envelope] = []
+        for event in events:
+            if event.type not in self.handlers:
+                continue
+            if event.type in self.runs:
+                run.append(event)
+                continue
+            if run:
+                self._apply_run(run, tables)
+                run = []
+            self.apply(event, tables)
+        if run:
+            self._apply_run(run, tables)
+
+    def _apply_run(self, run: list[Envelope], tables: Tables) -> None:
+        for event in run:
+            self._forget_before(event.type)
+        self.apply_run(run, tables)
+
+    def apply_run(self, run: list[Envelope], tables: Tables) -> None:
+        for event in run:
+            self.handlers[event.type](self, event, tables)
+
+    def _forget_before(self, event_type: str) -> None:
+        rows: dict[Any, Any] | None = getattr(_batch, "rows", None)
+        if rows and event_type not in self.keeps_rows:
+            rows.clear()
 
     @staticmethod
     def row(tables: Tables, model: type[Model], pk: Any, *, required: bool = True) -> Any:

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
+from django.db.models import Q
+
 from booking.domain.event_type import DEFAULT_REMINDERS, reminders_of
 from booking.domain.ids import NAMESPACE
 from projections.envelope import Envelope
@@ -52,25 +54,38 @@ def _event_type_updated(view: Reminders, e: Envelope, t: Tables) -> None:
         )
 
 
-def _plan(e: Envelope, t: Tables, event_type_id: Any, start: datetime) -> str:
-    """Rows for the lead times still ahead when `e` happened; returns those lead times."""
+def _planned(e: Envelope, t: Tables, event_type_id: Any, start: datetime) -> list[dict[str, Any]]:
+    """The rows for the lead times still ahead when `e` happened."""
     kind = View.row(t, ReminderEventType, event_type_id, required=False)
     planned = []
     for minutes in minutes_of(kind.minutes) if kind is not None else DEFAULT_REMINDERS:
         due_at = start - timedelta(minutes=minutes)
         if due_at <= e.occurred_at:
             continue  # already due: never sent late
-        t[Reminder].objects.create(
-            id=reminder_id(e.aggregate_id, minutes, due_at),
-            booking_uid=e.aggregate_id,
-            minutes=minutes,
-            due_at=due_at,
-            start=start,
-            event_id=e.event_id,
-            position=e.position,
+        planned.append(
+            {
+                "id": reminder_id(e.aggregate_id, minutes, due_at),
+                "booking_uid": e.aggregate_id,
+                "minutes": minutes,
+                "due_at": due_at,
+                "start": start,
+                "event_id": e.event_id,
+                "position": e.position,
+            }
         )
-        planned.append(minutes)
-    return _text(planned)
+    return planned
+
+
+def _plan(e: Envelope, t: Tables, event_type_id: Any, start: datetime) -> str:
+    """Rows for the lead times still ahead when `e` happened; returns those lead times."""
+    planned = _planned(e, t, event_type_id, start)
+    for row in planned:
+        t[Reminder].objects.create(**row)
+    return _lead_times(planned)
+
+
+def _lead_times(planned: list[dict[str, Any]]) -> str:
+    return _text(row["minutes"] for row in planned)
 
 
 def _drop(t: Tables, booking: Any) -> None:
@@ -105,11 +120,65 @@ def _booking_cancelled(view: Reminders, e: Envelope, t: Tables) -> None:
     t[ReminderBooking].objects.filter(uid=e.aggregate_id).update(minutes="", version=e.aggregate_version)
 
 
+def _bookings(view: Reminders, run: list[Envelope], t: Tables) -> None:
+    """A run of booking events in a few statements: the bookings they name are read at once and
+    followed in memory in log order; then the reminders they dropped are deleted, and the new
+    reminders and bookings inserted and the changed bookings updated, each in one statement.
+
+    A booking's current reminders are either all in the table or all made in this run (`fresh`):
+    dropping fresh ones forgets them, dropping the table's deletes them before any insert (a
+    reminder moved to the same instant keeps its id)."""
+    model = t[ReminderBooking]
+    known = {row.uid: row for row in model.objects.filter(uid__in={e.aggregate_id for e in run})}
+    new: dict[UUID, Any] = {}
+    changed: dict[UUID, Any] = {}
+    fresh: dict[UUID, list[dict[str, Any]]] = {}
+    dropped = Q()
+    for e in run:
+        booking = new.get(e.aggregate_id) or known.get(e.aggregate_id)
+        if e.type == "booking.created":
+            if booking is None:  # else redelivered
+                event_type_id = e.data["eventTypeId"]
+                planned = fresh[e.aggregate_id] = _planned(e, t, event_type_id, datetime.fromisoformat(e.data["start"]))
+                new[e.aggregate_id] = model(
+                    uid=e.aggregate_id,
+                    event_type_id=event_type_id,
+                    minutes=_lead_times(planned),
+                    version=e.aggregate_version,
+                )
+            continue
+        if booking is None or booking.version >= e.aggregate_version:
+            continue  # unknown or already applied
+        if e.aggregate_id not in fresh:
+            dropped |= Q(booking_uid=booking.uid, minutes__in=minutes_of(booking.minutes))
+        fresh[e.aggregate_id] = []
+        if e.type == "booking.rescheduled":
+            start = datetime.fromisoformat(e.data["toStart"])
+            fresh[e.aggregate_id] = _planned(e, t, booking.event_type_id, start)
+        booking.minutes, booking.version = _lead_times(fresh[e.aggregate_id]), e.aggregate_version
+        if e.aggregate_id not in new:
+            changed[e.aggregate_id] = booking
+    reminders = t[Reminder]
+    if dropped:
+        reminders.objects.filter(dropped).delete()
+    if rows := [reminders(**row) for planned in fresh.values() for row in planned]:
+        reminders.objects.bulk_create(rows)
+    if new:
+        model.objects.bulk_create(new.values())
+    if changed:
+        model.objects.bulk_update(changed.values(), ["minutes", "version"])
+
+
 class Reminders(View):
     name = "reminders"
     stores = ("sql",)  # small, and the scheduler queries it: never in Elasticsearch
     models = (ReminderEventType, ReminderBooking, Reminder)
     keeps_rows = frozenset({"booking.created", "booking.rescheduled", "booking.cancelled"})
+    runs = keeps_rows
+
+    def apply_run(self, run: list[Envelope], tables: Tables) -> None:
+        _bookings(self, run, tables)
+
     handlers = {
         "event_type.created": _event_type_created,
         "event_type.updated": _event_type_updated,

@@ -48,8 +48,14 @@ ATTENDEE = {"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"}
 class Scene:
     """An organisation with a host open around the clock and event types on a 30-minute grid."""
 
-    def __init__(self, app: Slotwise, zone: str = "Europe/Berlin", event_types: int = 2) -> None:
-        self.app = app
+    FIRST = datetime(2026, 2, 2, tzinfo=UTC)
+
+    def __init__(
+        self, app: Slotwise, zone: str = "Europe/Berlin", event_types: int = 2, first: datetime = FIRST
+    ) -> None:
+        """`first`: the start of slot 0. Reminders are planned only when the event's own (real)
+        time is before they are due, so a scene whose reminders matter starts after today."""
+        self.app, self.first = app, first
         self.org = app.register_organisation(f"org-{uuid4().hex[:10]}")
         self.host = app.register_host(self.org, "Ada", "ada@example.com", zone).subject.id
         always = {d: [{"start": "00:00", "end": "24:00"}] for d in WEEKDAYS}
@@ -64,9 +70,8 @@ class Scene:
         ]
         self.bookings: list[UUID] = []
 
-    @staticmethod
-    def start(n: int) -> datetime:
-        return datetime(2026, 2, 2, tzinfo=UTC) + timedelta(minutes=30 * n)
+    def start(self, n: int) -> datetime:
+        return self.first + timedelta(minutes=30 * n)
 
     def play(self, steps: list[tuple[str, int, int]], flow: Callable[[int], None]) -> None:
         """Runs random commands; refused ones write nothing, and the views must agree on that."""
