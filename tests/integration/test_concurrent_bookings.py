@@ -1,4 +1,6 @@
-"""Concurrent HTTP requests against a real gunicorn (2 workers) on the store under test."""
+"""Concurrent HTTP requests against a real gunicorn (2 workers) on the store under test, from
+clients that send a shed request (`503 overloaded`) again, as clients should: what is asserted
+is how the requests that ran were answered."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from booking.application import LOCK_WAIT_SECONDS, Slotwise
 from booking.bootstrap import FileLocks, advisory_key, writer_locks
 from booking.domain.booking import Booking
 from tests.integration.conftest import Api, attendee, make_event_type, make_host
-from tests.integration.server import all_at_once, call, gunicorn
+from tests.integration.server import all_at_once, call_like_a_client, gunicorn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -57,7 +59,7 @@ def _in_turns(clients: int, jobs: list[Callable[[], Any]]) -> list[Any]:
 def test_fifty_requests_for_one_slot_make_exactly_one_booking(app: Slotwise, api: Api, server: str) -> None:
     event_type = make_event_type(api, make_host(api))
     body = {"eventTypeId": event_type, "start": _at(_next_tuesday(), 10), "attendee": attendee()}
-    results = all_at_once([lambda: call(server, "POST", "/bookings", body) for _ in range(50)])
+    results = all_at_once([lambda: call_like_a_client(server, "POST", "/bookings", body) for _ in range(50)])
     statuses = Counter(status for status, _ in results)
     assert statuses == {201: 1, 409: 49}
     assert {b["code"] for s, b in results if s == 409} == {"slot_unavailable"}
@@ -78,7 +80,7 @@ def test_overlapping_lengths_and_buffers_race_to_one_winner(app: Slotwise, api: 
         (buffered, _at(day, 10)),
     ]
     bodies = [{"eventTypeId": et, "start": start, "attendee": attendee()} for et, start in wanted for _ in range(10)]
-    results = all_at_once([lambda b=b: call(server, "POST", "/bookings", b) for b in bodies])
+    results = all_at_once([lambda b=b: call_like_a_client(server, "POST", "/bookings", b) for b in bodies])
     assert Counter(status for status, _ in results) == {201: 1, 409: 49}
     assert _bookings_created(app) == 1
 
@@ -87,7 +89,7 @@ def test_twenty_identical_requests_with_one_key_make_one_booking(app: Slotwise, 
     event_type = make_event_type(api, make_host(api))
     body = {"eventTypeId": event_type, "start": _at(_next_tuesday(), 11), "attendee": attendee()}
     key = {"Idempotency-Key": "double-click-7"}
-    results = all_at_once([lambda: call(server, "POST", "/bookings", body, key) for _ in range(20)])
+    results = all_at_once([lambda: call_like_a_client(server, "POST", "/bookings", body, key) for _ in range(20)])
     assert {status for status, _ in results} == {201}
     assert all(reply == results[0][1] for _, reply in results)  # identical bodies, position included
     assert _bookings_created(app) == 1
@@ -103,7 +105,7 @@ def test_sixteen_clients_booking_distinct_free_slots_of_one_host_all_succeed(
     first = datetime.combine(_next_tuesday(), time(0), tzinfo=BERLIN)
     starts = [(first + timedelta(minutes=5 * n)).isoformat() for n in range(400)]
     bodies = [{"eventTypeId": event_type, "start": start, "attendee": attendee()} for start in starts]
-    results = _in_turns(16, [lambda b=b: call(server, "POST", "/bookings", b) for b in bodies])
+    results = _in_turns(16, [lambda b=b: call_like_a_client(server, "POST", "/bookings", b) for b in bodies])
     assert Counter(status for status, _ in results) == {201: 400}, Counter(
         reply.get("code") for status, reply in results if status != 201
     )
@@ -120,9 +122,9 @@ def test_two_hundred_hosts_created_at_once_in_one_organisation_all_succeed(
     # an import: every new host is written into the organisation, by clients that never pause
     key = {"Authorization": f"Bearer {api_key}"}
     bodies = [{"name": f"Host {n}", "email": f"host{n}@example.com", "timeZone": "UTC"} for n in range(200)]
-    results = _in_turns(clients, [lambda b=b: call(server, "POST", "/hosts", b, key) for b in bodies])
+    results = _in_turns(clients, [lambda b=b: call_like_a_client(server, "POST", "/hosts", b, key) for b in bodies])
     assert Counter(status for status, _ in results) == {201: 200}, [r for s, r in results if s != 201][:3]
-    status, listed = call(server, "GET", "/hosts", headers=key)
+    status, listed = call_like_a_client(server, "GET", "/hosts", headers=key)
     assert status == 200
     assert sorted(h["id"] for h in listed["data"]) == sorted(r["data"]["id"] for _, r in results)
 
@@ -152,10 +154,10 @@ def test_a_writer_holding_the_host_lock_too_long_makes_the_next_answer_409_not_5
     body = {"eventTypeId": make_event_type(api, host), "start": _at(_next_tuesday(), 10), "attendee": attendee()}
     with _host_lock_held(UUID(host)):
         began = clock.monotonic()
-        status, reply = call(server, "POST", "/bookings", body)
+        status, reply = call_like_a_client(server, "POST", "/bookings", body)
         waited = clock.monotonic() - began
     assert (status, reply["code"]) == (409, "concurrent_update")
     assert LOCK_WAIT_SECONDS - 0.1 < waited < LOCK_WAIT_SECONDS + 3
-    status, _ = call(server, "POST", "/bookings", body)  # once it lets go, the same booking is made
+    status, _ = call_like_a_client(server, "POST", "/bookings", body)  # once it lets go, the same booking is made
     assert status == 201
     assert _bookings_created(app) == 1
