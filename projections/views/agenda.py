@@ -134,11 +134,15 @@ CHANGING = ("start", "end", "start_local", "end_local", "local_date", "minutes",
 
 
 def _bookings(view: Agenda, run: list[Envelope], t: Tables) -> None:
-    """A run of booking events in three statements: the entries they name are read at once,
+    """A run of booking events in three statements, and one read each of the hosts and event
+    types it names that the batch has not read yet: the entries it names are read at once,
     changed in memory in log order with the checks one by one makes, then the new ones are
     inserted and the changed ones updated together."""
     model = t[AgendaEntry]
     known = {row.uid: row for row in model.objects.filter(uid__in={e.aggregate_id for e in run})}
+    created = [e.data for e in run if e.type == "booking.created"]
+    view.rows(t, AgendaHost, {d["hostId"] for d in created})
+    view.rows(t, AgendaEventType, {d["eventTypeId"] for d in created})
     new: dict[UUID, Any] = {}
     changed: dict[UUID, Any] = {}
     for e in run:

@@ -88,6 +88,22 @@ class View:
             rows.clear()
 
     @staticmethod
+    def rows(tables: Tables, model: type[Model], pks: Iterable[Any]) -> None:
+        """Reads in one query the rows of `model` among `pks` that are not remembered yet, and
+        remembers them (and which are missing), so that `row` finds them: for a run, which names
+        many hosts and event types at once. Outside `remembering` it does nothing."""
+        rows: dict[Any, Any] | None = getattr(_batch, "rows", None)
+        if rows is None:
+            return
+        wanted = {str(pk) for pk in pks} - {key[2] for key in rows if key[0] == id(tables) and key[1] is model}
+        if not wanted:
+            return
+        name = _pk_name(model)
+        found = {str(getattr(row, name)): row for row in tables[model].objects.filter(**{f"{name}__in": wanted})}
+        for pk in wanted:
+            rows[(id(tables), model, pk)] = found.get(pk)
+
+    @staticmethod
     def row(tables: Tables, model: type[Model], pk: Any, *, required: bool = True) -> Any:
         """The row of `model` whose primary key is `pk` (None if there is none and it is not
         `required`), read once per batch while `remembering`: a batch of bookings names the same
@@ -95,11 +111,15 @@ class View:
         rows: dict[Any, Any] | None = getattr(_batch, "rows", None)
         key = (id(tables), model, str(pk))
         if rows is None or key not in rows:
-            found = tables[model].objects.filter(**{model._meta.pk.attname if model._meta.pk else "id": pk}).first()
+            found = tables[model].objects.filter(**{_pk_name(model): pk}).first()
             if rows is None:
                 return _required(model, pk, found) if required else found
             rows[key] = found
         return _required(model, pk, rows[key]) if required else rows[key]
+
+
+def _pk_name(model: type[Model]) -> str:
+    return model._meta.pk.attname if model._meta.pk else "id"
 
 
 def _required(model: type[Model], pk: Any, found: Any) -> Any:

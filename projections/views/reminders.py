@@ -130,6 +130,8 @@ def _bookings(view: Reminders, run: list[Envelope], t: Tables) -> None:
     reminder moved to the same instant keeps its id)."""
     model = t[ReminderBooking]
     known = {row.uid: row for row in model.objects.filter(uid__in={e.aggregate_id for e in run})}
+    kinds = {e.data["eventTypeId"] for e in run if e.type == "booking.created"}
+    view.rows(t, ReminderEventType, kinds | {row.event_type_id for row in known.values()})
     new: dict[UUID, Any] = {}
     changed: dict[UUID, Any] = {}
     fresh: dict[UUID, list[dict[str, Any]]] = {}

@@ -178,3 +178,24 @@ def test_a_batch_reads_each_host_and_event_type_once_and_sees_a_rename_within_it
     assert reads == {"agenda_host": 2, "agenda_event_type": 2}
     assert AgendaEntry.objects.get(uid=renamed).title == "Renamed"
     assert set(AgendaEntry.objects.filter(event_type_id=kind).values_list("title", flat=True)) == {"Renamed"}
+
+
+def test_a_run_of_bookings_for_many_hosts_reads_the_hosts_and_event_types_at_once(app: Slotwise) -> None:
+    scenes = [Scene(app, event_types=1) for _ in range(4)]
+    views = [Projector(VIEWS[name], LogSource(app)) for name in ("agenda", "reminders")]
+    for projector in views:
+        projector.catch_up()
+    booked = [
+        app.book_slot(scene.event_types[0], scene.start(n), ATTENDEE).subject.id for scene in scenes for n in (1, 3)
+    ]
+    with CaptureQueriesContext(connection) as seen:
+        for projector in views:
+            assert projector.step() > 0
+    reads = Counter(
+        table
+        for q in seen.captured_queries
+        for table in ("agenda_host", "agenda_event_type", "reminder_event_type")
+        if f'FROM "{table}"' in q["sql"]
+    )
+    assert reads == {"agenda_host": 1, "agenda_event_type": 1, "reminder_event_type": 1}  # not one per host
+    assert set(AgendaEntry.objects.filter(uid__in=booked).values_list("host_id", flat=True)) == {s.host for s in scenes}
