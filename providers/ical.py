@@ -7,10 +7,11 @@ resolves to is the booking's own.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from providers.base import CalendarEvent, Rejected
 
@@ -41,8 +42,22 @@ def _written(event: CalendarEvent, stored: bool) -> Calendar:
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add_component(_vevent(event, stored))
-    calendar.add_missing_timezones(*_zone_window(event))
+    # what Calendar.add_missing_timezones does, with each VTIMEZONE made once: working out a
+    # zone's transitions was a third of writing an invitation
+    window = _zone_window(event)
+    zones = [zone for tzid in sorted(calendar.get_missing_tzids()) if (zone := _vtimezone(tzid, *window))]
+    calendar.subcomponents[:0] = zones
     return calendar
+
+
+@functools.lru_cache(maxsize=512)
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone | None:
+    """The VTIMEZONE of `tzid` from `first` to `last` (None for a zone icalendar does not know).
+    Shared by every calendar that needs it, and never changed after it is made."""
+    try:
+        return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:
+        return None
 
 
 def _vevent(event: CalendarEvent, stored: bool) -> Event:
