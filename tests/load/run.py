@@ -393,6 +393,7 @@ def slotwise(args: argparse.Namespace, out: Path) -> dict[str, Any]:
             "whole_run": watcher.report(None),
             "processes": stack,
             "cpu_s": watcher.processes.cpu_total(),
+            "database_cpu_s": watcher.processes.database_cpu(),
             "peak_total_pss_mib": round(watcher.processes.peak_total_pss / 1024, 1),
             "idle": idle,
             "slots_30_days": month,
@@ -493,6 +494,7 @@ def peer(args: argparse.Namespace, out: Path) -> dict[str, Any]:
             "k6": k6_figures(out),
             "processes": watcher.processes.by_role(),
             "cpu_s": watcher.processes.cpu_total(),
+            "database_cpu_s": watcher.processes.database_cpu(),
             "slots_30_days": month_view(base, working_week, args, out, "slots_month"),
             "slots_30_days_24h": month_view(base, event_types, args, out, "slots_month_24h"),
         }
@@ -560,6 +562,8 @@ def show(name: str, run: dict[str, Any]) -> None:
     print(f"  CPU seconds: total {run['cpu_s']}")
     for role_name, row in run["processes"].items():
         print(process_line(role_name, row))
+    if run.get("database_cpu_s") is not None:
+        print(f"    {'PostgreSQL server (all of it, same cores)':<40}     cpu {run['database_cpu_s']:>7.2f} s")
 
 
 def show_month(label: str, month: dict[str, Any]) -> None:
@@ -590,6 +594,13 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
     cpu = ratio(ours["cpu_s"], theirs["cpu_s"])
     print(f"  CPU seconds      {ours['cpu_s']:>9.1f} s  / {theirs['cpu_s']:>9.1f} s   = {cpu}")
     print(f"  CPU per booking  {per_ours:>9.2f} ms / {per_peer:>9.2f} ms  = {ratio(per_ours, per_peer)}")
+    if ours.get("database_cpu_s") is not None and theirs.get("database_cpu_s") is not None:
+        db_ours, db_peer = ours["database_cpu_s"], theirs["database_cpu_s"]
+        print(f"  PostgreSQL CPU   {db_ours:>9.1f} s  / {db_peer:>9.1f} s   = {ratio(db_ours, db_peer)}")
+        with_ours = (ours["cpu_s"] + db_ours) / max(a["bookings_made"], 1) * 1000
+        with_peer = (theirs["cpu_s"] + db_peer) / max(b["bookings_made"], 1) * 1000
+        both = ratio(with_ours, with_peer)
+        print(f"  CPU per booking, PostgreSQL included {with_ours:>6.2f} ms / {with_peer:>6.2f} ms = {both}")
 
 
 def compare_month(label: str, x: dict[str, float], y: dict[str, float]) -> None:

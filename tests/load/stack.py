@@ -85,6 +85,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
+def database_cpu_seconds() -> float | None:
+    """CPU seconds the PostgreSQL server on this machine has used so far: every `postgres`
+    process, plus the backends that have exited (in the postmaster's children's time). The
+    stack's queries cost CPU there too, on the same cores. None when no server runs here."""
+    total, found = 0.0, False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or _read(f"/proc/{entry}/comm").strip() != "postgres":
+            continue
+        stat = _read(f"/proc/{entry}/stat")
+        if not stat:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        found = True
+        total += int(fields[11]) + int(fields[12])
+        if _read(f"/proc/{fields[1]}/comm").strip() != "postgres":  # the postmaster
+            total += int(fields[13]) + int(fields[14])
+    return total / TICK if found else None
+
+
 def memory_kib(pid: int) -> tuple[int, int]:
     """(resident, proportional) set size: shared pages count once in the total of PSS."""
     rss = pss = 0
@@ -108,9 +127,13 @@ class Processes:
     peak_pss: dict[int, int] = field(default_factory=dict)
     peak_total_pss: int = 0
 
+    database_base: float | None = None
+    database_last: float | None = None
+
     def start(self) -> None:
         self.base = {pid: cpu_seconds(pid) for pid in children(self.root)}
         self.last = dict(self.base)
+        self.database_base = self.database_last = database_cpu_seconds()
 
     def sample(self) -> None:
         total = 0
@@ -124,6 +147,13 @@ class Processes:
             self.peak_pss[pid] = max(self.peak_pss.get(pid, 0), pss)
             total += pss
         self.peak_total_pss = max(self.peak_total_pss, total)
+        self.database_last = database_cpu_seconds()
+
+    def database_cpu(self) -> float | None:
+        """What the PostgreSQL server used since `start()` (None if it is not on this machine)."""
+        if self.database_base is None or self.database_last is None:
+            return None
+        return round(self.database_last - self.database_base, 2)
 
     def by_role(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
