@@ -86,9 +86,18 @@ def serving(env: dict[str, str]) -> Iterator[str]:
 
 
 def _open_to_others(root: Path) -> list[str]:
-    """Every path at or under root that its group or anyone else may read, write or enter."""
-    found = [root, *root.rglob("*")]
-    return [f"{oct(stat.S_IMODE(p.lstat().st_mode))} {p}" for p in found if p.lstat().st_mode & 0o077]
+    """Every path at or under root that its group or anyone else may read, write or enter. A file
+    gone between the listing and its stat (SQLite's -wal and -shm files go when the last
+    connection closes) is open to nobody."""
+    found = []
+    for path in [root, *root.rglob("*")]:
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            found.append(f"{oct(stat.S_IMODE(mode))} {path}")
+    return found
 
 
 def _holding(root: Path, secret: str) -> list[Path]:
